@@ -1,0 +1,208 @@
+"""The `Source` protocol every upstream adapter implements, and the HTTP plumbing they share.
+
+An adapter turns one upstream API into `Record`s. Expected outcomes are values: an unknown identifier is `None`,
+an empty search is `[]`. Everything else (timeouts, 429, 5xx, bot-check pages, truncated JSON) is a `SourceError`,
+so the verifier can tell "not there" from "could not ask".
+
+Politeness is declared per source as a `Policy` (documented rate and concurrency) and enforced by `Throttle`;
+transient failures are retried by stamina with backoff and jitter, honouring `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import httpx
+import stamina
+
+from app.errors import SourceError, SourceRateLimited, SourceTimeout, SourceUnavailable
+from app.models import Record, Reference
+from app.settings import Settings
+
+# Longest Retry-After we wait for inside one reference's deadline; longer waits surface as rate_limited.
+MAX_RETRY_AFTER = 5.0
+
+
+class IdKind(StrEnum):
+    DOI = "doi"
+    ARXIV = "arxiv"
+    PMID = "pmid"
+    PMCID = "pmcid"
+    ISBN = "isbn"
+
+
+@runtime_checkable
+class Source(Protocol):
+    """One upstream. `resolve` looks up an identifier it declares; `search` finds candidates for a reference."""
+
+    name: str
+    identifiers: frozenset[IdKind]
+    searchable: bool
+
+    async def resolve(self, kind: IdKind, value: str) -> Record | None:
+        """The record for the identifier, or None when the source answers that it has none."""
+        ...
+
+    async def search(self, ref: Reference, *, limit: int = 5) -> list[Record]:
+        """Candidate records for the reference, best first; [] when the source finds nothing."""
+        ...
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Documented limits of one upstream: requests per second and requests in flight."""
+
+    rate: float
+    concurrency: int
+
+
+class Throttle:
+    """Spaces requests to at most `rate` per second with at most `concurrency` in flight."""
+
+    def __init__(self, policy: Policy, *, enabled: bool = True) -> None:
+        self._interval = 1.0 / policy.rate if enabled and policy.rate > 0 else 0.0
+        self._slots = asyncio.Semaphore(policy.concurrency if enabled else 1_000_000)
+        self._lock = asyncio.Lock()
+        self._next = 0.0
+
+    async def __aenter__(self) -> None:
+        await self._slots.acquire()
+        if self._interval:
+            async with self._lock:
+                now = time.monotonic()
+                start = max(now, self._next)
+                self._next = start + self._interval
+            if start > now:
+                await asyncio.sleep(start - now)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._slots.release()
+
+    def pause(self, seconds: float) -> None:
+        """Push the next request back, as the upstream asked (Retry-After)."""
+        self._next = max(self._next, time.monotonic() + seconds)
+
+
+def _backoff(exc: Exception) -> bool | float:
+    """stamina hook: retry transient failures; wait what a 429 asked for, when it asked for little enough."""
+    if isinstance(exc, SourceRateLimited):
+        if exc.retry_after is not None and exc.retry_after <= MAX_RETRY_AFTER:
+            return exc.retry_after
+        return exc.retry_after is None
+    return isinstance(exc, SourceTimeout | SourceUnavailable)
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class HttpSource:
+    """Base of the HTTP adapters: throttled, retried requests whose failures become `SourceError`s."""
+
+    name: ClassVar[str]
+    identifiers: ClassVar[frozenset[IdKind]] = frozenset()
+    searchable: ClassVar[bool] = True
+    policy: ClassVar[Policy] = Policy(rate=1.0, concurrency=1)
+    url_setting: ClassVar[str]  # name of the Settings field holding the API root
+
+    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+        self._client = client
+        self._settings = settings
+        self.base_url = str(getattr(settings, self.url_setting)).rstrip("/")
+        self._throttle = Throttle(self.policy, enabled=settings.throttle)
+
+    async def resolve(self, kind: IdKind, value: str) -> Record | None:
+        raise NotImplementedError(f"{self.name} resolves no {kind}")
+
+    async def search(self, ref: Reference, *, limit: int = 5) -> list[Record]:
+        raise NotImplementedError(f"{self.name} does not search")
+
+    async def _get(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        ok: tuple[int, ...] = (200,),
+        follow_redirects: bool = True,
+        throttle: Throttle | None = None,
+    ) -> httpx.Response:
+        return await self._request("GET", path, params=params, headers=headers, ok=ok,
+                                   follow_redirects=follow_redirects, throttle=throttle)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        ok: tuple[int, ...] = (200,),
+        follow_redirects: bool = True,
+        throttle: Throttle | None = None,
+    ) -> httpx.Response:
+        """Send one request under this source's throttle (or `throttle`); statuses in `ok` are returned,
+        others raise.
+
+        Transient failures are retried within the settings' budget; what is left is raised as a `SourceError`.
+        """
+        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        async for attempt in stamina.retry_context(
+            on=_backoff, attempts=self._settings.retries + 1, timeout=self._settings.reference_deadline,
+            wait_initial=0.2, wait_max=2.0,
+        ):
+            with attempt:
+                return await self._send(
+                    throttle or self._throttle, method, url, params, headers, json_body, ok, follow_redirects
+                )
+        raise AssertionError("unreachable")  # pragma: no cover - stamina re-raises the last error
+
+    async def _send(
+        self,
+        throttle: Throttle,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        json_body: Any,
+        ok: tuple[int, ...],
+        follow_redirects: bool,
+    ) -> httpx.Response:
+        async with throttle:
+            try:
+                response = await self._client.request(
+                    method, url, params=params, headers=headers, json=json_body,
+                    follow_redirects=follow_redirects, timeout=self._settings.request_timeout,
+                )
+                await response.aread()
+            except httpx.TimeoutException as exc:
+                raise SourceTimeout(self.name, "no answer in time") from exc
+            except httpx.HTTPError as exc:  # connection refused, reset, truncated body, bad redirect
+                raise SourceUnavailable(self.name, f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code in ok:
+            return response
+        if response.status_code == 429:
+            wait = retry_after(response)
+            if wait:
+                throttle.pause(wait)
+            raise SourceRateLimited(self.name, "rate limited (429)", retry_after=wait)
+        raise SourceUnavailable(self.name, f"HTTP {response.status_code}")
+
+    def _json(self, response: httpx.Response) -> Any:
+        """The body as JSON; a body that is not JSON (bot check, truncated answer) is a failure."""
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise SourceUnavailable(self.name, "answer is not valid JSON") from exc
+
