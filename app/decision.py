@@ -1,0 +1,257 @@
+"""From a citation and the records the sources returned to a verdict. Pure: no I/O, no framework.
+
+The rules, in the order they apply (each line is the reason a librarian would give):
+- A record is the cited work when its title is the cited title (up to case, punctuation, spelling variants and a
+  dropped subtitle), or when the citation text contains the record's whole title, or when the cited identifier
+  resolves to it and its authors agree.
+- A title that differs by a word or two while the authors agree is the same work, cited with a wrong title.
+- Records of one work from several sources are pooled: a field is wrong only if no version of the work has it.
+- A year is right within one year of a version's year (online-first, proceedings volume, preprint); a year in the
+  future is always wrong.
+- A conference or journal cited for a work that exists only as a preprint is a wrong venue.
+- Cited authors absent from the record are wrong; a record listing more authors than were cited (without
+  "et al.") means the list was cut.
+- Nothing matching, with every consulted source answering, is `not_found`; a failed source is `unverified`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from app.matching import AuthorComparison, compare_authors, compare_titles, normalize, year_fits
+from app.models import Discrepancy, Record, Reference, Verdict
+from app.venues import is_preprint_venue, venue_matches
+
+# A title at least this similar, with the authors agreeing, is the cited work under a mangled title.
+NEAR_TITLE = 0.75
+# Record titles shorter than this many words are too generic to be recognised inside a citation string.
+MIN_TITLE_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A record judged against the citation."""
+
+    record: Record
+    title_same: bool
+    title_similarity: float
+    authors: AuthorComparison
+    by_identifier: bool = False
+
+    @property
+    def strength(self) -> float:
+        return self.title_similarity + 0.5 * self.authors.score + (0.3 if self.by_identifier else 0.0)
+
+
+def judge(ref: Reference, record: Record, *, by_identifier: bool = False) -> Candidate:
+    """Compare one record with the citation: title identity and author agreement."""
+    same, similarity = _title_relation(ref, record)
+    authors = compare_authors(ref.authors, record.authors, et_al=ref.et_al)
+    return Candidate(record, same, similarity, authors, by_identifier)
+
+
+def _title_relation(ref: Reference, record: Record) -> tuple[bool, float]:
+    if not record.title:
+        return False, 0.0
+    if ref.title:
+        cmp = compare_titles(ref.title, record.title)
+        if cmp.same:
+            return True, cmp.similarity
+        similarity = cmp.similarity
+    else:
+        similarity = 0.0
+    if ref.raw:
+        words = normalize(record.title)
+        haystack = normalize(ref.raw)
+        if len(words.split()) >= MIN_TITLE_WORDS and words in haystack:
+            return True, 1.0
+        if not ref.title and len(words) >= 20:
+            # No title was recognised (noisy or unusual style): look for the record's title inside the text.
+            similarity = max(similarity, fuzz.partial_ratio(words, haystack) / 100)
+    return False, similarity
+
+
+def is_same_work(c: Candidate, ref: Reference) -> bool:
+    """The record is the cited work (perhaps miscited)."""
+    if c.title_same:
+        return True
+    authors_agree = bool(ref.authors) and c.authors.first_matches and c.authors.score >= 0.5
+    if c.title_similarity >= NEAR_TITLE and (authors_agree or (c.by_identifier and not ref.authors)):
+        return True
+    if not ref.title and ref.raw:
+        return _supported_without_title(c.record, ref)
+    return False
+
+
+def _supported_without_title(record: Record, ref: Reference) -> bool:
+    """A title-less citation (ACS, AIP styles) matches on first author, year, venue, volume and first page."""
+    checks = [
+        bool(ref.authors and record.authors) and compare_authors(ref.authors[:1], record.authors[:1]).matched == 1,
+        ref.year is not None and record.year is not None and abs(ref.year - record.year) <= 1,
+        bool(ref.volume and record.volume) and normalize(ref.volume or "") == normalize(record.volume or ""),
+        bool(ref.pages and record.pages) and _first_page(ref.pages) == _first_page(record.pages),
+        venue_matches(ref.venue, record.venue) is True,
+    ]
+    return checks[0] and sum(checks) >= 4
+
+
+def _first_page(pages: str | None) -> str:
+    return re.split(r"[-–—,]", pages or "")[0].strip().lower()
+
+
+@dataclass
+class Assessment:
+    """What the records gathered so far say about the citation."""
+
+    best: Candidate | None
+    versions: list[Record] = field(default_factory=list)  # every record of the identified work
+    discrepancies: list[Discrepancy] = field(default_factory=list)
+    open_fields: list[str] = field(default_factory=list)  # cited fields no record could check yet
+
+    @property
+    def identified(self) -> bool:
+        return self.best is not None
+
+
+def assess(
+    ref: Reference,
+    candidates: Sequence[Candidate],
+    *,
+    doi_missing: bool = False,
+    doi_record: Record | None = None,
+    final: bool = False,
+    today: dt.date | None = None,
+) -> Assessment:
+    """Pick the cited work among the candidates and list what the citation gets wrong about it.
+
+    `final` says every source that could hold another version has been asked.
+    """
+    today = today or dt.date.today()
+    same = [c for c in candidates if is_same_work(c, ref)]
+    best = max(same, key=lambda c: c.strength, default=None)
+    found: list[Discrepancy] = []
+    if ref.year and ref.year > today.year:
+        found.append(Discrepancy(field="year", cited=str(ref.year), found=None))
+    if best is None:
+        return Assessment(None, discrepancies=found)
+    versions = [c.record for c in same if _same_record_family(c, best)]
+    open_fields: list[str] = []
+
+    if not best.title_same and ref.title:
+        found.append(Discrepancy(field="title", cited=ref.title, found=best.record.title))
+    found += _author_discrepancies(ref, [c for c in same if c.record in versions])
+    if ref.year and ref.year <= today.year:
+        years = [r.year for r in versions if r.year]
+        if years and not year_fits(ref.year, years):
+            found.append(Discrepancy(field="year", cited=str(ref.year), found=str(_closest(ref.year, years))))
+    venue = _venue_discrepancy(ref, versions, final=final)
+    if isinstance(venue, Discrepancy):
+        found.append(venue)
+    elif venue:
+        open_fields.append("venue")
+    if ref.doi:
+        record_dois = {r.doi for r in versions if r.doi}
+        if doi_missing:
+            found.append(Discrepancy(field="DOI", cited=ref.doi, found=next(iter(sorted(record_dois)), None)))
+        elif doi_record is not None and doi_record not in versions and record_dois and ref.doi not in record_dois:
+            found.append(Discrepancy(field="DOI", cited=ref.doi, found=sorted(record_dois)[0]))
+    return Assessment(best, versions, found, open_fields)
+
+
+def _same_record_family(c: Candidate, best: Candidate) -> bool:
+    """Versions of one work: identical DOIs, or titles that compare as the same title."""
+    if c is best:
+        return True
+    if c.record.doi and c.record.doi == best.record.doi:
+        return True
+    a, b = c.record.title, best.record.title
+    return bool(a and b) and compare_titles(a or "", b or "").same and c.authors.first_matches
+
+
+def _author_discrepancies(ref: Reference, same: Sequence[Candidate]) -> list[Discrepancy]:
+    """Authors wrong only when no version of the work lists them (records differ in completeness)."""
+    if not ref.authors:
+        return []
+    with_authors = [c for c in same if c.record.authors]
+    if not with_authors:
+        return []
+    fullest = max(with_authors, key=lambda c: (c.authors.matched, len(c.record.authors)))
+    cmp = fullest.authors
+    record_names = "; ".join(str(n) for n in fullest.record.authors)
+    cited_names = "; ".join(str(n) for n in ref.authors)
+    if cmp.missing and not cmp.record_truncated:
+        return [Discrepancy(field="author", cited=cited_names, found=record_names)]
+    if cmp.uncited and not cmp.missing:
+        return [Discrepancy(field="author", cited=cited_names + " (list incomplete)", found=record_names)]
+    return []
+
+
+def _closest(year: int, years: Sequence[int]) -> int:
+    return min(years, key=lambda y: abs(y - year))
+
+
+def _venue_discrepancy(ref: Reference, versions: Sequence[Record], *, final: bool) -> Discrepancy | bool:
+    """A discrepancy; True while no record can tell yet; False when the venue is right or not cited."""
+    if not ref.venue or is_preprint_venue(ref.venue):
+        return False  # citing the preprint of a published work is not an error
+    published = [r for r in versions if r.venue and not r.preprint and not is_preprint_venue(r.venue)]
+    verdicts = [venue_matches(ref.venue, r.venue) for r in published]
+    if any(v is True for v in verdicts):
+        return False
+    if verdicts and all(v is False for v in verdicts):
+        return Discrepancy(field="venue", cited=ref.venue, found=published[0].venue)
+    preprint_only = not published and any(r.preprint or is_preprint_venue(r.venue) for r in versions)
+    if preprint_only and final:
+        return Discrepancy(field="venue", cited=ref.venue, found="preprint only (no published version found)")
+    return True
+
+
+def decide(
+    ref: Reference,
+    assessment: Assessment,
+    *,
+    failed: Sequence[str],
+    consulted: Sequence[str],
+) -> tuple[Verdict, float, str]:
+    """Verdict, confidence and a one-sentence explanation."""
+    wrong = [d.field for d in assessment.discrepancies]
+    if assessment.best is not None:
+        record = assessment.best.record
+        where = f"{record.source}" + (f" (DOI {record.doi})" if record.doi else "")
+        if wrong:
+            return (Verdict.MISCITED, _miscited_confidence(wrong),
+                    f"The work exists in {where}, but the citation's {', '.join(dict.fromkeys(wrong))} "
+                    f"{'is' if len(set(wrong)) == 1 else 'are'} wrong.")
+        if assessment.open_fields and failed:
+            return (Verdict.UNVERIFIED, 0.5,
+                    f"The work exists in {where}, but its {', '.join(assessment.open_fields)} could not be "
+                    f"checked because {', '.join(failed)} failed.")
+        return Verdict.VERIFIED, _verified_confidence(assessment), f"Found in {where}, matching the citation."
+    if "year" in wrong:
+        return Verdict.MISCITED, 0.9, "The cited year is in the future; no such publication can exist yet."
+    if failed:
+        return (Verdict.UNVERIFIED, 0.5,
+                f"No matching record found, but {', '.join(failed)} could not be asked, so absence is not proven.")
+    if not consulted:
+        return Verdict.UNVERIFIED, 0.5, "No configured source covers this kind of reference."
+    return (Verdict.NOT_FOUND, _not_found_confidence(consulted),
+            f"No matching publication in {', '.join(consulted)}; the reference is likely fabricated.")
+
+
+def _verified_confidence(a: Assessment) -> float:
+    assert a.best is not None
+    score = 0.9 + 0.05 * a.best.authors.score + (0.03 if len(a.versions) > 1 else 0.0)
+    return round(min(score, 0.99), 3)
+
+
+def _miscited_confidence(wrong: Sequence[str]) -> float:
+    return 0.9 if len(set(wrong)) == 1 else 0.95
+
+
+def _not_found_confidence(consulted: Sequence[str]) -> float:
+    return round(min(0.97, 0.75 + 0.07 * len(consulted)), 3)

@@ -1,0 +1,201 @@
+"""Field-by-field comparison of a citation with a record, tolerant of the variation real records have.
+
+Pure functions, no I/O. Each tolerance mirrors a way two correct descriptions of one work differ in practice:
+case, punctuation, diacritics, LaTeX, ligatures, subtitles, initials, name particles, family/given order,
+online vs print year. Anything beyond those is a difference worth reporting.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from app.models import Name
+
+# Letters that NFKD does not decompose into ASCII.
+_TRANSLIT = str.maketrans({
+    "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l",
+    "đ": "d", "Đ": "d", "ð": "d", "þ": "th", "ı": "i", "ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl",
+})
+_LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+\s*|\\.")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_TAGS = re.compile(r"</?[a-zA-Z][^>]*>")
+
+# Words whose presence or absence does not change which work a title names (any other word does).
+ARTICLES = frozenset({"a", "an", "the"})
+
+
+@lru_cache(maxsize=65536)
+def normalize(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces: accents, LaTeX, tags and punctuation removed."""
+    text = _TAGS.sub(" ", text)
+    text = _LATEX_COMMAND.sub("", text).translate(_TRANSLIT)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", text.lower()).strip()
+
+
+def _fold(word: str) -> str:
+    """British/American spelling and plural folded together ("modelling" ~ "modeling", "networks" ~ "network")."""
+    word = word.replace("isation", "ization").replace("ising", "izing").replace("ise", "ize")
+    word = word.replace("elling", "eling").replace("our", "or")
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def _words(text: str) -> list[str]:
+    return [_fold(w) for w in normalize(text).split()]
+
+
+@dataclass(frozen=True)
+class TitleComparison:
+    """How two titles relate. `similarity` in 0..1; `changed` lists the content words that differ."""
+
+    similarity: float
+    changed: tuple[str, ...] = ()
+    subtitle_only: bool = False  # one title is the other without its subtitle
+
+    @property
+    def same(self) -> bool:
+        return not self.changed or self.subtitle_only
+
+
+def compare_titles(cited: str, found: str) -> TitleComparison:
+    """Compare two titles word by word, ignoring stopwords and spelling variants."""
+    a, b = _words(cited), _words(found)
+    if not a or not b:
+        return TitleComparison(0.0, ("<empty>",))
+    if a == b or "".join(a) == "".join(b):  # equal, or equal but for spacing ("3D" vs "3-D", glued words)
+        return TitleComparison(1.0)
+    similarity = fuzz.ratio(" ".join(a), " ".join(b)) / 100
+    changed = _changed_words(a, b)
+    if not changed:
+        return TitleComparison(max(similarity, 0.97))
+    # A subtitle dropped (or added) in the citation: the shorter title is the longer one's head, up to ':'.
+    for short, long in ((cited, found), (found, cited)):
+        head = re.split(r"\s*[:?!.]\s+|\s+[-–—]\s+", long, maxsplit=1)[0]
+        if head != long and _words(short) == _words(head) and len(_words(head)) >= 2:
+            return TitleComparison(max(similarity, 0.9), tuple(changed), subtitle_only=True)
+    return TitleComparison(similarity, tuple(changed))
+
+
+def _changed_words(a: list[str], b: list[str]) -> list[str]:
+    """Content words inserted, deleted or replaced between two word lists; near-identical spellings pass."""
+    changed: list[str] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        left, right = a[i1:i2], b[j1:j2]
+        if op == "replace" and "".join(left) == "".join(right):
+            continue  # "pre training" vs "pretraining"
+        if op == "replace" and len(left) == len(right):
+            pairs = [(x, y) for x, y in zip(left, right, strict=True) if x != y]
+            changed += [f"{x}->{y}" for x, y in pairs if not _same_word(x, y)]
+            continue
+        changed += [w for w in left + right if w not in ARTICLES]
+    return changed
+
+
+def _same_word(x: str, y: str) -> bool:
+    """Typos and OCR slips in long words ("segmentaion"), not different words ("image" vs "video")."""
+    return min(len(x), len(y)) >= 6 and fuzz.ratio(x, y) >= 85
+
+
+# Names -----------------------------------------------------------------------------------------------------------
+
+_HOMONYM = re.compile(r"\s+\d{4}$")  # DBLP disambiguation: "Chenglong Li 0002"
+
+
+def _name_key(text: str) -> str:
+    return normalize(_HOMONYM.sub("", text)).replace(" ", "")
+
+
+def _initials(given: str) -> str:
+    return "".join(part[0] for part in normalize(given).split() if part)
+
+
+def names_match(cited: Name, found: Name) -> bool:
+    """Same person as far as a citation can tell: family names agree and the given names or initials fit.
+
+    Tolerates initials vs full names, family/given swapped (CJK order, "Family Given" strings), particles and
+    hyphens, and a missing given name on either side.
+    """
+    cf, cg = _name_key(cited.family), cited.given
+    ff, fg = _name_key(found.family), found.given
+    if not cf or not ff:
+        return False
+    if cf == ff or (len(cf) > 4 and fuzz.ratio(cf, ff) >= 90):
+        return _given_fit(cg, fg)
+    # Swapped order: "Li Chenglong" cited, Li / Chenglong found; or full name packed into one field.
+    if cg and fg and _name_key(cg) == ff and _name_key(fg) == cf:
+        return True
+    cited_full = _name_key(f"{cg} {cited.family}")
+    found_full = _name_key(f"{fg} {found.family}")
+    return cited_full == found_full or _name_key(f"{cited.family} {cg}") == found_full
+
+
+def _given_fit(a: str, b: str) -> bool:
+    ia, ib = _initials(a), _initials(b)
+    if not ia or not ib:
+        return True
+    # "J." vs "Jason", "J. A." vs "Jason", "Jean-Christophe" vs "J.-C.": the first initial decides.
+    return ia[0] == ib[0]
+
+
+@dataclass(frozen=True)
+class AuthorComparison:
+    """Which cited authors the record confirms. `missing`: cited but not on the record; `uncited`: the reverse."""
+
+    matched: int
+    missing: tuple[str, ...] = ()
+    uncited: tuple[str, ...] = ()
+    first_matches: bool = True
+    record_truncated: bool = False  # the record lists fewer names than were cited: a partial record, not proof
+
+    @property
+    def score(self) -> float:
+        total = self.matched + len(self.missing)
+        return self.matched / total if total else 1.0
+
+
+def compare_authors(cited: Sequence[Name], found: Sequence[Name], *, et_al: bool = False) -> AuthorComparison:
+    """Match every cited author against the record's list (order-insensitive), and report the leftovers."""
+    remaining = list(found)
+    missing: list[str] = []
+    matched = 0
+    for name in cited:
+        hit = next((f for f in remaining if names_match(name, f)), None)
+        if hit is None:
+            missing.append(str(name))
+        else:
+            remaining.remove(hit)
+            matched += 1
+    first = not cited or not found or names_match(cited[0], found[0])
+    record_truncated = len(found) < len(cited) and matched == len(found)
+    uncited = () if et_al or not cited else tuple(str(n) for n in remaining)
+    return AuthorComparison(matched, tuple(missing), uncited, first, record_truncated)
+
+
+# Years -----------------------------------------------------------------------------------------------------------
+
+
+def year_fits(cited: int, found: Sequence[int]) -> bool:
+    """A year is right when a version of the work carries it, give or take one year (online-first vs print,
+    conference vs proceedings volume)."""
+    return any(abs(cited - y) <= 1 for y in found)
+
+
+@dataclass
+class Evidence:
+    """Field values gathered from every record of one work (its versions across sources)."""
+
+    years: list[int] = field(default_factory=list)
+    venues: list[str] = field(default_factory=list)
+    dois: set[str] = field(default_factory=set)
+    arxiv: set[str] = field(default_factory=set)

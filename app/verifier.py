@@ -1,0 +1,210 @@
+"""The pipeline: identify -> route -> look up (concurrently) -> match -> decide.
+
+Identifiers are resolved first (a DOI or arXiv id names one work, cheaply). Then bibliographic searches run in
+stages, cheapest and broadest first; each stage's sources are asked concurrently, and the search stops as soon as
+the cited work is identified and every cited field has been checked against it. A source that fails is recorded,
+never read as absence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from app.decision import Assessment, Candidate, assess, decide, judge
+from app.errors import InputError, SourceError, SourceRateLimited, SourceTimeout
+from app.models import Record, Reference, Result, SourceReport, SourceStatus
+from app.parsing import parse_item
+from app.settings import Settings
+from app.sources.base import IdKind, Source
+
+T = TypeVar("T")
+
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+_VERSION = re.compile(r"v\d+$")
+
+# Search stages, in order. Each holds the sources asked together. OpenAlex holds the widest catalogue and ANDs
+# title words (a miss is informative); Crossref's bibliographic matcher reads whole citation strings; Semantic
+# Scholar, DBLP and Europe PMC cover what the others lack (CS proceedings, preprints, biomedicine).
+TITLE_STAGES: tuple[tuple[str, ...], ...] = (("openalex",), ("crossref", "semantic_scholar"), ("dblp", "europepmc"))
+RAW_STAGES: tuple[tuple[str, ...], ...] = (("crossref",),)
+
+
+@dataclass
+class Inquiry:
+    """Everything learnt about one reference while verifying it."""
+
+    ref: Reference
+    candidates: list[Candidate] = field(default_factory=list)
+    reports: dict[str, SourceReport] = field(default_factory=dict)
+    doi_missing: bool = False
+    doi_record: Record | None = None
+    searched: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[str]:
+        return [n for n, r in self.reports.items() if r.status not in (SourceStatus.MATCH, SourceStatus.NO_MATCH)]
+
+
+class Verifier:
+    """Verifies references against the configured sources. Holds no per-request state."""
+
+    def __init__(self, sources: Mapping[str, Source], settings: Settings, *, today: dt.date | None = None) -> None:
+        self._sources = dict(sources)
+        self._settings = settings
+        self._today = today
+
+    def restricted_to(self, names: Sequence[str]) -> Verifier:
+        """The same verifier consulting only the named sources (unknown names are an input error)."""
+        unknown = sorted(set(names) - set(self._sources))
+        if unknown:
+            raise InputError(f"unknown or disabled sources: {', '.join(unknown)}", where="options.sources")
+        return Verifier({n: s for n, s in self._sources.items() if n in names}, self._settings, today=self._today)
+
+    async def verify(self, items: Sequence[str | dict[str, Any]]) -> list[Result]:
+        """Parse every item first (an unreadable one fails the whole request), then verify them concurrently."""
+        refs = [parse_item(item, where=f"references[{i}]") for i, item in enumerate(items)]
+        gate = asyncio.Semaphore(self._settings.concurrency)
+
+        async def one(i: int) -> Result:
+            async with gate:
+                return await self.verify_reference(refs[i], index=i, item=items[i])
+
+        return list(await asyncio.gather(*(one(i) for i in range(len(refs)))))
+
+    async def verify_reference(self, ref: Reference, *, index: int = 0, item: str | dict[str, Any] = "") -> Result:
+        inquiry = Inquiry(ref)
+        try:
+            async with asyncio.timeout(self._settings.reference_deadline):
+                assessment = await self._investigate(inquiry)
+        except TimeoutError:
+            for name in self._sources:
+                inquiry.reports.setdefault(name, SourceReport(name=name, status=SourceStatus.TIMEOUT,
+                                                              detail="reference deadline passed"))
+            assessment = self._assess(inquiry, final=False)
+        return self._result(inquiry, assessment, index, item)
+
+    async def _investigate(self, inquiry: Inquiry) -> Assessment:
+        await self._resolve_identifiers(inquiry)
+        assessment = self._assess(inquiry, final=False)
+        if self._settled(assessment):
+            return assessment
+        ref = inquiry.ref
+        stages = TITLE_STAGES if ref.title else RAW_STAGES if ref.raw else ()
+        for stage in stages:
+            names = [n for n in stage if n in self._sources and n not in inquiry.searched]
+            if not names:
+                continue
+            await asyncio.gather(*(self._search(inquiry, n) for n in names))
+            assessment = self._assess(inquiry, final=False)
+            if self._settled(assessment):
+                return assessment
+        if ref.title and "crossref" in self._sources and "crossref" not in inquiry.searched:
+            await self._search(inquiry, "crossref")
+        return self._assess(inquiry, final=True)
+
+    @staticmethod
+    def _settled(a: Assessment) -> bool:
+        return a.identified and not a.open_fields
+
+    def _assess(self, inquiry: Inquiry, *, final: bool) -> Assessment:
+        return assess(inquiry.ref, inquiry.candidates, doi_missing=inquiry.doi_missing,
+                      doi_record=inquiry.doi_record, final=final, today=self._today)
+
+    async def _resolve_identifiers(self, inquiry: Inquiry) -> None:
+        ref = inquiry.ref
+        jobs: list[Awaitable[None]] = []
+        arxiv = ref.arxiv
+        if ref.doi and (m := _ARXIV_DOI.match(ref.doi)):
+            arxiv = arxiv or m.group(1)
+        elif ref.doi:
+            jobs.append(self._resolve_doi(inquiry, ref.doi))
+        if arxiv:
+            jobs.append(self._resolve_arxiv(inquiry, _VERSION.sub("", arxiv)))
+        if ref.pmid and "pubmed" in self._sources:
+            jobs.append(self._resolve(inquiry, "pubmed", IdKind.PMID, ref.pmid))
+        await asyncio.gather(*jobs)
+
+    async def _resolve_doi(self, inquiry: Inquiry, doi: str) -> None:
+        """Crossref first (most DOIs, cheapest); doi.org settles the rest, and its 404 proves non-existence."""
+        record = await self._resolve(inquiry, "crossref", IdKind.DOI, doi)
+        if record is None and "doi" in self._sources:
+            record = await self._resolve(inquiry, "doi", IdKind.DOI, doi)
+            if record is None and inquiry.reports.get("doi", _ERR).status is SourceStatus.NO_MATCH:
+                inquiry.doi_missing = True
+        inquiry.doi_record = record
+
+    async def _resolve_arxiv(self, inquiry: Inquiry, arxiv_id: str) -> None:
+        """arXiv DOIs are registered with DataCite; the arXiv API (one call per 3 s) is the fallback."""
+        record = await self._resolve(inquiry, "datacite", IdKind.DOI, f"10.48550/arxiv.{arxiv_id}")
+        if record is None and inquiry.reports.get("datacite", _ERR).status is not SourceStatus.NO_MATCH:
+            await self._resolve(inquiry, "arxiv", IdKind.ARXIV, arxiv_id)
+
+    async def _resolve(self, inquiry: Inquiry, name: str, kind: IdKind, value: str) -> Record | None:
+        source = self._sources.get(name)
+        if source is None or kind not in source.identifiers:
+            return None
+        record = await self._ask(inquiry, name, source.resolve(kind, value))
+        if record is not None:
+            inquiry.candidates.append(judge(inquiry.ref, record, by_identifier=True))
+        return record
+
+    async def _search(self, inquiry: Inquiry, name: str) -> None:
+        inquiry.searched.append(name)
+        records = await self._ask(inquiry, name, self._sources[name].search(inquiry.ref))
+        for record in records or ():
+            inquiry.candidates.append(judge(inquiry.ref, record))
+
+    async def _ask(self, inquiry: Inquiry, name: str, call: Awaitable[T]) -> T | None:
+        """Run one upstream call, recording how the source answered; failures become reports, not absences."""
+        try:
+            value = await call
+        except SourceError as exc:
+            status = (SourceStatus.TIMEOUT if isinstance(exc, SourceTimeout)
+                      else SourceStatus.RATE_LIMITED if isinstance(exc, SourceRateLimited) else SourceStatus.ERROR)
+            inquiry.reports[name] = SourceReport(name=name, status=status, detail=exc.message)
+            return None
+        if name not in inquiry.reports or inquiry.reports[name].status is not SourceStatus.ERROR:
+            inquiry.reports[name] = SourceReport(name=name, status=SourceStatus.NO_MATCH)
+        return value
+
+    def _result(self, inquiry: Inquiry, assessment: Assessment, index: int, item: str | dict[str, Any]) -> Result:
+        ref = inquiry.ref
+        matched_sources = {r.source for r in assessment.versions}
+        reports = []
+        for name in self._sources:
+            report = inquiry.reports.get(name, SourceReport(name=name, status=SourceStatus.SKIPPED))
+            if name in matched_sources and report.status is SourceStatus.NO_MATCH:
+                report = SourceReport(name=name, status=SourceStatus.MATCH)
+            reports.append(report)
+        consulted = [r.name for r in reports if r.status in (SourceStatus.MATCH, SourceStatus.NO_MATCH)]
+        verdict, confidence, explanation = decide(ref, assessment, failed=inquiry.failed, consulted=consulted)
+        match = _preferred_version(assessment.versions) if assessment.identified else None
+        return Result(
+            index=index,
+            input=item,
+            reference=ref.to_csl(),
+            verdict=verdict,
+            confidence=confidence,
+            match=match.to_csl() if match else None,
+            discrepancies=assessment.discrepancies,
+            sources=reports,
+            explanation=explanation,
+        )
+
+
+_ERR = SourceReport(name="", status=SourceStatus.ERROR)
+# Registration agencies first: their DOI and metadata are the version of record.
+_AUTHORITY = ("crossref", "doi", "datacite", "pubmed", "openalex", "europepmc", "semantic_scholar", "dblp", "arxiv")
+
+
+def _preferred_version(versions: Sequence[Record]) -> Record | None:
+    """The record to show as the correct one: a published version with a DOI, from the most authoritative source."""
+    if not versions:
+        return None
+    return min(versions, key=lambda r: (r.preprint, r.doi is None, _AUTHORITY.index(r.source)
+                                        if r.source in _AUTHORITY else len(_AUTHORITY)))

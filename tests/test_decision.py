@@ -1,0 +1,151 @@
+"""The verdict rules, one per hallucination type and per real-record variation, on hand-made records."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.decision import Assessment, assess, decide, judge
+from app.models import Name, Record, Reference, Verdict
+
+TODAY = dt.date(2026, 11, 27)
+AUTHORS = (Name(family="Lim", given="Jongin"), Name(family="Kim", given="Youngdong"), Name(family="Ahn", given="Chanho"))
+PAPER = Record(
+    source="crossref", title="BiasAdv: Bias-Adversarial Augmentation for Model Debiasing", authors=AUTHORS,
+    year=2023, venue="2023 IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)",
+    doi="10.1109/cvpr52729.2023.00373", type="paper-conference",
+)
+CITED = Reference(title=PAPER.title, authors=AUTHORS, year=2023, venue="CVPR", doi=PAPER.doi)
+
+
+def verdict_of(ref: Reference, *records: Record, final: bool = True, **kw: object) -> tuple[Verdict, Assessment]:
+    a = assess(ref, [judge(ref, r) for r in records], final=final, today=TODAY, **kw)  # type: ignore[arg-type]
+    verdict, _, _ = decide(ref, a, failed=[], consulted=["crossref", "openalex"])
+    return verdict, a
+
+
+def fields(a: Assessment) -> set[str]:
+    return {d.field for d in a.discrepancies}
+
+
+def test_a_correct_citation_is_verified() -> None:
+    assert verdict_of(CITED, PAPER)[0] is Verdict.VERIFIED
+
+
+def test_initials_and_a_venue_acronym_are_verified() -> None:
+    ref = CITED.model_copy(update={"authors": tuple(Name(family=a.family, given=a.given[0] + ".") for a in AUTHORS)})
+    assert verdict_of(ref, PAPER)[0] is Verdict.VERIFIED
+
+
+def test_online_first_year_is_verified() -> None:
+    assert verdict_of(CITED.model_copy(update={"year": 2022}), PAPER)[0] is Verdict.VERIFIED
+
+
+def test_preprint_cited_for_a_published_paper_is_verified() -> None:
+    ref = CITED.model_copy(update={"venue": "arXiv preprint arXiv:2203.00001", "doi": None})
+    assert verdict_of(ref, PAPER)[0] is Verdict.VERIFIED
+
+
+def test_venue_known_only_under_its_full_name_in_another_source_is_verified() -> None:
+    openalex = PAPER.model_copy(update={"source": "openalex", "venue": None})
+    s2 = PAPER.model_copy(update={"source": "semantic_scholar", "venue": "Computer Vision and Pattern Recognition"})
+    assert verdict_of(CITED, openalex, s2)[0] is Verdict.VERIFIED
+
+
+def test_near_miss_title_is_miscited() -> None:
+    ref = CITED.model_copy(update={"title": "BiasAdv: Bias-Adversarial Augmentation towards Model Debiasing"})
+    verdict, a = verdict_of(ref, PAPER)
+    assert verdict is Verdict.MISCITED and fields(a) == {"title"}
+
+
+def test_swapped_authors_are_miscited() -> None:
+    others = (Name(family="Nguyen", given="Duy"), Name(family="Yao", given="Jiachen"))
+    verdict, a = verdict_of(CITED.model_copy(update={"authors": others}), PAPER)
+    assert verdict is Verdict.MISCITED and "author" in fields(a)
+
+
+def test_partial_author_list_is_miscited() -> None:
+    verdict, a = verdict_of(CITED.model_copy(update={"authors": AUTHORS[:2]}), PAPER)
+    assert verdict is Verdict.MISCITED and fields(a) == {"author"}
+
+
+def test_truncated_list_with_et_al_is_verified() -> None:
+    assert verdict_of(CITED.model_copy(update={"authors": AUTHORS[:1], "et_al": True}), PAPER)[0] is Verdict.VERIFIED
+
+
+def test_wrong_venue_is_miscited() -> None:
+    verdict, a = verdict_of(CITED.model_copy(update={"venue": "ICML"}), PAPER)
+    assert verdict is Verdict.MISCITED and fields(a) == {"venue"}
+
+
+def test_nonexistent_venue_is_miscited() -> None:
+    verdict, a = verdict_of(CITED.model_copy(update={"venue": "Symposium on Neural Scaling Laws"}), PAPER)
+    assert verdict is Verdict.MISCITED and fields(a) == {"venue"}
+
+
+def test_future_year_is_miscited() -> None:
+    verdict, a = verdict_of(CITED.model_copy(update={"year": 2033}), PAPER)
+    assert verdict is Verdict.MISCITED and "year" in fields(a)
+
+
+def test_future_year_of_an_unknown_work_is_flagged_too() -> None:
+    ref = Reference(title="A work nobody wrote", year=2031)
+    assert verdict_of(ref)[0] is Verdict.MISCITED
+
+
+def test_year_far_from_every_version_is_miscited() -> None:
+    verdict, a = verdict_of(CITED.model_copy(update={"year": 2019}), PAPER)
+    assert verdict is Verdict.MISCITED and fields(a) == {"year"}
+
+
+def test_preprint_cited_as_published_is_miscited_once_all_sources_answered() -> None:
+    preprint = PAPER.model_copy(update={"source": "arxiv", "venue": "arXiv", "preprint": True, "doi": None})
+    ref = CITED.model_copy(update={"doi": None})
+    assert verdict_of(ref, preprint, final=False)[1].open_fields == ["venue"]
+    verdict, a = verdict_of(ref, preprint, final=True)
+    assert verdict is Verdict.MISCITED and fields(a) == {"venue"}
+
+
+def test_a_nonexistent_doi_on_a_real_paper_is_miscited() -> None:
+    verdict, a = verdict_of(CITED.model_copy(update={"doi": "10.47281/bed.57189"}), PAPER, doi_missing=True)
+    assert verdict is Verdict.MISCITED and fields(a) == {"DOI"}
+
+
+def test_a_doi_of_another_work_is_miscited() -> None:
+    other = Record(source="crossref", title="Longitudinal Fairness with Censorship", doi="10.1609/aaai.v36i11.21484")
+    ref = CITED.model_copy(update={"doi": other.doi})
+    verdict, a = verdict_of(ref, PAPER, other, doi_record=other)
+    assert verdict is Verdict.MISCITED and "DOI" in fields(a)
+
+
+def test_merged_citation_title_of_one_paper_authors_of_another_is_miscited() -> None:
+    others = (Name(family="Wang", given="Chi"), Name(family="Wu", given="Qingyun"))
+    verdict, a = verdict_of(CITED.model_copy(update={"authors": others, "doi": None}), PAPER)
+    assert verdict is Verdict.MISCITED and "author" in fields(a)
+
+
+def test_nothing_similar_is_not_found() -> None:
+    ref = Reference(title="Structured fast fourier transform attention for vision transformers", authors=AUTHORS)
+    unrelated = PAPER.model_copy(update={"title": "Fast Fourier convolution"})
+    assert verdict_of(ref, unrelated)[0] is Verdict.NOT_FOUND
+
+
+def test_a_failed_source_makes_absence_unverified() -> None:
+    ref = Reference(title="Structured fast fourier transform attention for vision transformers")
+    a = assess(ref, [], final=True, today=TODAY)
+    verdict, _, explanation = decide(ref, a, failed=["crossref"], consulted=["openalex"])
+    assert verdict is Verdict.UNVERIFIED and "crossref" in explanation
+
+
+def test_a_title_found_inside_the_citation_text_identifies_the_work() -> None:
+    ref = Reference(raw="Lim J, Kim Y, Ahn C. BiasAdv: Bias-Adversarial Augmentation for Model Debiasing. CVPR 2023")
+    verdict, a = verdict_of(ref, PAPER)
+    assert verdict is Verdict.VERIFIED and a.best is not None
+
+
+def test_a_title_less_citation_matches_on_author_year_volume_and_page() -> None:
+    record = Record(source="crossref", title="Perceptual speed", authors=(Name(family="Humphries", given="Michael"),),
+                    year=1960, venue="Perceptual and Motor Skills", volume="11", pages="67-70", doi="10.2466/x")
+    ref = Reference(raw="(1) Humphries, M. Perceptual and Motor Skills 1960, 11, 67–70.",
+                    authors=(Name(family="Humphries", given="M."),), year=1960,
+                    venue="Perceptual and Motor Skills", volume="11", pages="67–70")
+    assert verdict_of(ref, record)[0] is Verdict.VERIFIED
