@@ -26,7 +26,7 @@ def _retries_without_waiting() -> Iterator[None]:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(throttle=False, retries=1, mailto="test@example.org", _env_file=None)  # type: ignore[call-arg]
+    return Settings(throttle=False, retries=1, mailto="test@example.org", _env_file=None)
 
 
 @pytest.fixture

@@ -41,9 +41,9 @@ class IdKind(StrEnum):
 class Source(Protocol):
     """One upstream. `resolve` looks up an identifier it declares; `search` finds candidates for a reference."""
 
-    name: str
-    identifiers: frozenset[IdKind]
-    searchable: bool
+    name: ClassVar[str]
+    identifiers: ClassVar[frozenset[IdKind]]
+    searchable: ClassVar[bool]
 
     async def resolve(self, kind: IdKind, value: str) -> Record | None:
         """The record for the identifier, or None when the source answers that it has none."""
