@@ -8,6 +8,7 @@ online vs print year. Anything beyond those is a difference worth reporting.
 from __future__ import annotations
 
 import difflib
+import html
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -27,14 +28,14 @@ _LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+\s*|\\.")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _TAGS = re.compile(r"</?[a-zA-Z][^>]*>")
 
-# Words whose presence or absence does not change which work a title names (any other word does).
+# A leading article is often dropped by indexes that sort by title; any other changed word is a different title.
 ARTICLES = frozenset({"a", "an", "the"})
 
 
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Lower-case ASCII words separated by single spaces: accents, LaTeX, tags and punctuation removed."""
-    text = _TAGS.sub(" ", text)
+    text = _TAGS.sub(" ", html.unescape(text))
     text = _LATEX_COMMAND.sub("", text).translate(_TRANSLIT)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
@@ -42,10 +43,9 @@ def normalize(text: str) -> str:
 
 
 def _fold(word: str) -> str:
-    """British/American spelling and plural folded together ("modelling" ~ "modeling", "networks" ~ "network")."""
+    """British and American spelling folded together ("modelling" ~ "modeling", "optimise" ~ "optimize")."""
     word = word.replace("isation", "ization").replace("ising", "izing").replace("ise", "ize")
-    word = word.replace("elling", "eling").replace("our", "or")
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+    return word.replace("elling", "eling").replace("our", "or")
 
 
 def _words(text: str) -> list[str]:
@@ -85,7 +85,9 @@ def compare_titles(cited: str, found: str) -> TitleComparison:
 
 
 def _changed_words(a: list[str], b: list[str]) -> list[str]:
-    """Content words inserted, deleted or replaced between two word lists; near-identical spellings pass."""
+    """Words inserted, deleted or replaced between two word lists (a dropped leading article excepted)."""
+    if a[0] in ARTICLES and a[1:] == b or b[0] in ARTICLES and b[1:] == a:
+        return []
     changed: list[str] = []
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -95,16 +97,10 @@ def _changed_words(a: list[str], b: list[str]) -> list[str]:
         if op == "replace" and "".join(left) == "".join(right):
             continue  # "pre training" vs "pretraining"
         if op == "replace" and len(left) == len(right):
-            pairs = [(x, y) for x, y in zip(left, right, strict=True) if x != y]
-            changed += [f"{x}->{y}" for x, y in pairs if not _same_word(x, y)]
+            changed += [f"{x}->{y}" for x, y in zip(left, right, strict=True) if x != y]
             continue
-        changed += [w for w in left + right if w not in ARTICLES]
+        changed += left + right
     return changed
-
-
-def _same_word(x: str, y: str) -> bool:
-    """Typos and OCR slips in long words ("segmentaion"), not different words ("image" vs "video")."""
-    return min(len(x), len(y)) >= 6 and fuzz.ratio(x, y) >= 85
 
 
 # Names -----------------------------------------------------------------------------------------------------------
@@ -112,8 +108,19 @@ def _same_word(x: str, y: str) -> bool:
 _HOMONYM = re.compile(r"\s+\d{4}$")  # DBLP disambiguation: "Chenglong Li 0002"
 
 
+_PARTICLES = frozenset("de da di do dos das del della der den van von ter ten le la du y".split())
+
+
 def _name_key(text: str) -> str:
     return normalize(_HOMONYM.sub("", text)).replace(" ", "")
+
+
+def _family_core(text: str) -> str:
+    """The family name without leading particles: "De Vito" and "Vito" (particle moved to the given name)."""
+    words = normalize(_HOMONYM.sub("", text)).split()
+    while len(words) > 1 and words[0] in _PARTICLES:
+        words = words[1:]
+    return "".join(words)
 
 
 def _initials(given: str) -> str:
@@ -130,7 +137,7 @@ def names_match(cited: Name, found: Name) -> bool:
     ff, fg = _name_key(found.family), found.given
     if not cf or not ff:
         return False
-    if cf == ff or (len(cf) > 4 and fuzz.ratio(cf, ff) >= 90):
+    if cf == ff or _family_core(cited.family) == _family_core(found.family):
         return _given_fit(cg, fg)
     # Swapped order: "Li Chenglong" cited, Li / Chenglong found; or full name packed into one field.
     if cg and fg and _name_key(cg) == ff and _name_key(fg) == cf:
@@ -146,6 +153,9 @@ def _given_fit(a: str, b: str) -> bool:
         return True
     # "J." vs "Jason", "J. A." vs "Jason", "Jean-Christophe" vs "J.-C.": the first initial decides.
     return ia[0] == ib[0]
+
+
+STYLE_CUT = 6  # the shortest cut of a long author list in common styles (Vancouver, IEEE)
 
 
 @dataclass(frozen=True)
@@ -178,7 +188,10 @@ def compare_authors(cited: Sequence[Name], found: Sequence[Name], *, et_al: bool
             matched += 1
     first = not cited or not found or names_match(cited[0], found[0])
     record_truncated = len(found) < len(cited) and matched == len(found)
-    uncited = () if et_al or not cited else tuple(str(n) for n in remaining)
+    # Style guides cut long lists to their first 6, 7, 10 or 20 names; a lost "et al." after such a prefix is
+    # a convention, not a miscitation.
+    style_cut = len(cited) >= STYLE_CUT and all(names_match(c, f) for c, f in zip(cited, found, strict=False))
+    uncited = () if et_al or style_cut or not cited else tuple(str(n) for n in remaining)
     return AuthorComparison(matched, tuple(missing), uncited, first, record_truncated)
 
 

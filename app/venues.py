@@ -37,7 +37,7 @@ _NOISE = re.compile(
     r"\b(?:\d+(?:st|nd|rd|th)?|proceedings|proc|of|the|in|on|and|annual|ieee|acm|cvf|ieee cvf|international|intl|"
     r"conference|conf|workshop|symposium|meeting|volume|vol)\b"
 )
-_STOP = frozenset(["of", "the", "and", "in", "on", "for", "at", "a", "an", "de", "la"])
+_STOP = frozenset(["of", "the", "and", "in", "on", "for", "at", "de", "la"])
 
 
 def _canonical(name: str) -> str | None:
@@ -75,19 +75,11 @@ def _initials_contain(acronym: str, name: str) -> bool:
 
 
 def _abbreviates(short: str, full: str) -> bool:
-    """ISO-4 style: every word of `short` abbreviates the next content word of `full` ("J Mach Learn Res")."""
+    """ISO-4 style: each word of `short` abbreviates the matching content word of `full` ("J Mach Learn Res");
+    ISO-4 keeps every significant word, so the word counts must agree."""
     s = [w for w in normalize(short).split() if w not in _STOP]
     f = [w for w in normalize(full).split() if w not in _STOP]
-    if not s or len(s) > len(f):
-        return False
-    i = 0
-    for word in s:
-        while i < len(f) and not _is_abbreviation(word, f[i]):
-            i += 1
-        if i == len(f):
-            return False
-        i += 1
-    return len(s) >= 0.6 * len(f)
+    return bool(s) and len(s) == len(f) and all(_is_abbreviation(a, b) for a, b in zip(s, f, strict=True))
 
 
 def _is_abbreviation(short: str, word: str) -> bool:
@@ -116,8 +108,6 @@ def venue_matches(cited: str | None, found: str | None) -> bool | None:
             return False
     core_a, core_b = _core(a), _core(b)
     if core_a and core_a == core_b:
-        return True
-    if core_a and core_b and (core_a in core_b or core_b in core_a) and min(len(core_a), len(core_b)) >= 8:
         return True
     acr_a, acr_b = _acronyms(cited), _acronyms(found)
     if acr_a & acr_b:

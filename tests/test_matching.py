@@ -46,8 +46,16 @@ def test_a_replaced_content_word_is_reported() -> None:
     assert cmp.similarity > 0.8
 
 
-def test_a_typo_in_a_long_word_is_tolerated() -> None:
-    assert compare_titles("Unsupervised segmentaion of histology", "Unsupervised segmentation of histology").same
+def test_a_changed_letter_is_a_different_title() -> None:
+    assert not compare_titles("Subspace differential privacys", "Subspace Differential Privacy").same
+
+
+def test_a_dropped_inner_article_is_a_different_title() -> None:
+    assert not compare_titles("Characterizing risk of fairwashing", "Characterizing the risk of fairwashing").same
+
+
+def test_html_entities_in_records_are_decoded() -> None:
+    assert compare_titles("Neural networks' implicit priors", "Neural Networks&apos; Implicit Priors").same
 
 
 def test_initials_match_full_given_names() -> None:
@@ -64,6 +72,10 @@ def test_family_and_given_swapped_cjk_order_match() -> None:
 
 def test_dblp_homonym_number_is_ignored() -> None:
     assert names_match(Name(family="Li", given="Chenglong"), Name(family="Li 0002", given="Chenglong"))
+
+
+def test_a_particle_moved_to_the_given_name_matches() -> None:
+    assert names_match(Name(family="Vito", given="E. D."), Name(family="De Vito", given="Ernesto"))
 
 
 def test_name_particles_and_diacritics_match() -> None:
@@ -95,6 +107,12 @@ def test_a_short_author_list_without_et_al_leaves_record_authors_uncited() -> No
     cmp = compare_authors(found[:2], found)
     assert cmp.uncited == ("A. Du",)
     assert compare_authors(found[:2], found, et_al=True).uncited == ()
+
+
+def test_a_long_list_cut_after_six_names_in_order_is_a_style_convention() -> None:
+    found = [Name(family=f"Author{i}", given="A.") for i in range(12)]
+    assert compare_authors(found[:10], found).uncited == ()
+    assert compare_authors(found[:3], found).uncited != ()
 
 
 def test_a_record_listing_only_the_first_author_is_truncated_not_contradicting() -> None:

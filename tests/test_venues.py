@@ -32,6 +32,8 @@ def test_names_of_the_same_venue_match(cited: str, found: str) -> None:
         ("ICCV", "Computer Vision and Pattern Recognition"),
         ("Symposium on Neural Scaling Laws", "International Conference on Machine Learning"),
         ("CVPR", "arXiv"),
+        ("International Conference on Quantum Machine Learning", "International Conference on Machine Learning"),
+        ("Journal of Statistical Machine Learning Theory", "International Conference on Machine Learning"),
     ],
 )
 def test_different_venues_do_not_match(cited: str, found: str) -> None:

@@ -1,0 +1,132 @@
+"""The `Cache` protocol: an async key-value store of JSON values with a time to live.
+
+A cached `None` is a *negative entry* ("the source answered: no such record") and is told apart from a miss by the
+`CacheEntry` wrapper: `get` returns `None` only on a miss. Failures are never cached: callers store answers
+(records, `None`, `[]`), never a `SourceError`; that decision is theirs, the cache cannot see it.
+
+A cache is an optimisation, so a backend failure (database locked, Redis down) degrades to a miss or a skipped
+write, logged and counted in `stats().errors`, instead of failing the reference. The job store, which holds
+results nobody can recompute for free, raises `StoreUnavailable` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from app.errors import RefverifyError
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(RefverifyError):
+    """The storage backend (SQLite file, Redis server) failed; raised by the job store, never by the cache."""
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """A hit. `value` is the stored JSON as parsed (a raw-JSON boundary: validate it where it is used)."""
+
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    errors: int = 0
+
+
+@runtime_checkable
+class Cache(Protocol):
+    """Async JSON key-value store with TTL. Never caches failures: callers store answers only."""
+
+    async def get(self, key: str) -> CacheEntry | None:
+        """The live entry for `key` (whose value may be `None`: a negative entry), or `None` on a miss."""
+        ...
+
+    async def set(self, key: str, value: Any, ttl: int) -> None:
+        """Store a JSON-serialisable `value` for `ttl` seconds; `ttl <= 0` stores nothing and drops the key.
+
+        A value `json` cannot encode raises `TypeError`/`ValueError`: that is a bug in the caller.
+        """
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Forget `key` (no error when absent)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and threads. Idempotent."""
+        ...
+
+    def stats(self) -> CacheStats:
+        """Hits, misses and backend errors since the cache was opened."""
+        ...
+
+
+class JsonCache(ABC):
+    """JSON encoding, hit/miss counting and error degradation shared by the backends.
+
+    A backend stores text: it implements `_read`, `_write`, `_delete` and `close`, and names the exceptions of
+    its driver in `failures`; those become misses and skipped writes here.
+    """
+
+    def __init__(self, failures: tuple[type[Exception], ...]) -> None:
+        self._failures = failures
+        # A corrupt stored value is a miss too.
+        self._read_failures: tuple[type[Exception], ...] = (*failures, json.JSONDecodeError)
+        self._hits = self._misses = self._errors = 0
+
+    @abstractmethod
+    async def _read(self, key: str) -> str | None:
+        """The stored text for a live key, or None when absent or expired."""
+
+    @abstractmethod
+    async def _write(self, key: str, text: str, ttl: int) -> None: ...
+
+    @abstractmethod
+    async def _delete(self, key: str) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    async def get(self, key: str) -> CacheEntry | None:
+        try:
+            text = await self._read(key)
+            entry = None if text is None else CacheEntry(json.loads(text))
+        except self._read_failures as exc:
+            self._failed("get", key, exc)
+            entry = None
+        if entry is None:
+            self._misses += 1
+        else:
+            self._hits += 1
+        return entry
+
+    async def set(self, key: str, value: Any, ttl: int) -> None:
+        # Encoded before any I/O so an unencodable value raises in the caller instead of being swallowed.
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        try:
+            if ttl > 0:
+                await self._write(key, text, ttl)
+            else:
+                await self._delete(key)
+        except self._failures as exc:
+            self._failed("set", key, exc)
+
+    async def delete(self, key: str) -> None:
+        try:
+            await self._delete(key)
+        except self._failures as exc:
+            self._failed("delete", key, exc)
+
+    def stats(self) -> CacheStats:
+        return CacheStats(hits=self._hits, misses=self._misses, errors=self._errors)
+
+    def _failed(self, operation: str, key: str, exc: Exception) -> None:
+        self._errors += 1
+        log.warning("cache %s of %r failed, going without: %s", operation, key, exc)

@@ -1,0 +1,152 @@
+"""The embedded default backend: one SQLite file, used from a dedicated thread so the event loop never blocks.
+
+`SqliteDb` owns the connection and its thread; the cache and the job store (app/jobs.py) each hold one.
+URLs follow SQLAlchemy's form: `sqlite:///relative/path`, `sqlite:////absolute/path`, `sqlite:///:memory:`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from app.cache.base import JsonCache, StoreUnavailable
+
+T = TypeVar("T")
+
+MEMORY = ":memory:"
+# Expired rows are ignored on read; every this many writes they are also deleted.
+PURGE_EVERY = 1000
+
+
+def sqlite_path(url: str) -> str:
+    """The file path in a `sqlite:///...` URL (relative to the working directory unless it starts with `/`)."""
+    prefix = "sqlite:///"
+    path = url[len(prefix) :] if url.startswith(prefix) else ""
+    if not path:
+        raise ValueError(f"not a SQLite URL (expected sqlite:///path or sqlite:///:memory:): {url!r}")
+    return path
+
+
+class SqliteDb:
+    """One connection, opened lazily on a single worker thread that runs every statement in order.
+
+    One thread serialises access without locks and keeps blocking I/O off the event loop. `schema` runs once
+    when the connection opens. WAL mode lets other processes (more replicas on the same file) read while one
+    writes; the 5 s busy timeout makes a writer wait for another instead of failing at once.
+    """
+
+    def __init__(self, path: str, schema: str) -> None:
+        self._path = path
+        self._schema = schema
+        self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(1, thread_name_prefix="refverify-sqlite")
+        self._conn: sqlite3.Connection | None = None
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` on the database thread; driver and file errors become `StoreUnavailable`."""
+        if self._executor is None:
+            raise StoreUnavailable(f"SQLite database {self._path} is closed")
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, self._call, fn)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(f"SQLite database {self._path}: {exc}") from exc
+
+    async def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        await asyncio.get_running_loop().run_in_executor(executor, self._disconnect)
+        executor.shutdown(wait=False)
+
+    def _call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self._conn is None:
+            self._conn = self._connect()
+        return fn(self._conn)
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._path != MEMORY:
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit (isolation_level=None): single statements commit at once, multi-statement
+        # writes open `BEGIN IMMEDIATE` themselves (see `transaction`).
+        conn = sqlite3.connect(self._path, timeout=5.0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
+            conn.executescript(self._schema)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _disconnect(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T], *, write: bool = True) -> T:
+    """Run `fn` in one transaction: its reads see one snapshot. A write transaction takes the write lock up
+    front (`BEGIN IMMEDIATE`), so a read-then-write cannot interleave with another process's."""
+    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    try:
+        result = fn(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
+
+
+_CACHE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS cache_expires ON cache (expires);
+"""
+
+
+class SqliteCache(JsonCache):
+    """The cache in a SQLite table `cache(key, value, expires)`.
+
+    `expires` is wall-clock time (`clock`, default `time.time`) because entries outlive the process; tests
+    inject a clock to expire entries without sleeping.
+    """
+
+    def __init__(self, path: str, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(failures=(StoreUnavailable,))
+        self._db = SqliteDb(path, _CACHE_SCHEMA)
+        self._clock = clock
+        self._writes = 0
+
+    @classmethod
+    def from_url(cls, url: str, *, clock: Callable[[], float] = time.time) -> SqliteCache:
+        return cls(sqlite_path(url), clock=clock)
+
+    async def _read(self, key: str) -> str | None:
+        now = self._clock()
+
+        def read(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute("SELECT value FROM cache WHERE key = ? AND expires > ?", (key, now)).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self._db.run(read)
+
+    async def _write(self, key: str, text: str, ttl: int) -> None:
+        now = self._clock()
+        self._writes += 1
+        purge = self._writes % PURGE_EVERY == 1  # the first write after opening, then every PURGE_EVERY
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT OR REPLACE INTO cache (key, value, expires) VALUES (?, ?, ?)", (key, text, now + ttl))
+            if purge:
+                conn.execute("DELETE FROM cache WHERE expires <= ?", (now,))
+
+        await self._db.run(write)
+
+    async def _delete(self, key: str) -> None:
+        await self._db.run(lambda conn: conn.execute("DELETE FROM cache WHERE key = ?", (key,)).close())
+
+    async def close(self) -> None:
+        await self._db.close()
