@@ -57,8 +57,10 @@ def render_table(results: list[Result]) -> str:
             lines.append(f"{'':>20}{d.field}: cited {d.cited!r}, found {d.found!r}")
         lines.append(f"{'':>20}{r.explanation}")
     s = Summary.of(results)
-    lines.append(f"\n{s.total} references: {s.verified} verified, {s.miscited} miscited, "
-                 f"{s.not_found} not found, {s.unverified} unverified")
+    lines.append(
+        f"\n{s.total} references: {s.verified} verified, {s.miscited} miscited, "
+        f"{s.not_found} not found, {s.unverified} unverified"
+    )
     return "\n".join(lines)
 
 

@@ -217,41 +217,82 @@ def decide(
     *,
     failed: Sequence[str],
     consulted: Sequence[str],
+    kind: str = "journal-article",
+    doi_missing: bool = False,
+    closest: Record | None = None,
+    notes: Sequence[str] = (),
 ) -> tuple[Verdict, float, str]:
-    """Verdict, confidence and a one-sentence explanation."""
-    wrong = [d.field for d in assessment.discrepancies]
+    """Verdict, confidence and a one-sentence explanation.
+
+    `consulted` holds the sources that answered and whose silence proves absence for this kind of reference.
+    """
+    wrong = list(dict.fromkeys(d.field for d in assessment.discrepancies))
+    extra = "".join(f"; {n}" for n in notes)
     if assessment.best is not None:
         record = assessment.best.record
         where = f"{record.source}" + (f" (DOI {record.doi})" if record.doi else "")
         if wrong:
-            return (Verdict.MISCITED, _miscited_confidence(wrong),
-                    f"The work exists in {where}, but the citation's {', '.join(dict.fromkeys(wrong))} "
-                    f"{'is' if len(set(wrong)) == 1 else 'are'} wrong.")
+            verb = "is" if len(wrong) == 1 else "are"
+            return (
+                Verdict.MISCITED,
+                _miscited_confidence(wrong),
+                f"The work exists in {where}, but the citation's {', '.join(wrong)} {verb} wrong{extra}.",
+            )
         if assessment.open_fields and failed:
-            return (Verdict.UNVERIFIED, 0.5,
-                    f"The work exists in {where}, but its {', '.join(assessment.open_fields)} could not be "
-                    f"checked because {', '.join(failed)} failed.")
-        return Verdict.VERIFIED, _verified_confidence(assessment), f"Found in {where}, matching the citation."
+            return (
+                Verdict.UNVERIFIED,
+                0.5,
+                f"The work exists in {where}, but its {', '.join(assessment.open_fields)} could not be "
+                f"checked because {', '.join(failed)} failed{extra}.",
+            )
+        return Verdict.VERIFIED, _verified_confidence(assessment), f"Found in {where}, matching the citation{extra}."
     if "year" in wrong:
         return Verdict.MISCITED, 0.9, "The cited year is in the future; no such publication can exist yet."
+    near = f'; the closest is "{closest.title}" ({closest.source}{_year(closest)})' if closest else ""
     if failed:
-        return (Verdict.UNVERIFIED, 0.5,
-                f"No matching record found, but {', '.join(failed)} could not be asked, so absence is not proven.")
+        return (
+            Verdict.UNVERIFIED,
+            0.5,
+            f"No matching record found, but {', '.join(failed)} could not be asked, so absence is not "
+            f"proven{near}{extra}.",
+        )
+    if doi_missing:
+        return (
+            Verdict.NOT_FOUND,
+            0.97,
+            f"The cited DOI {ref.doi} was never registered and no matching publication was found{near}.",
+        )
     if not consulted:
-        return Verdict.UNVERIFIED, 0.5, "No configured source covers this kind of reference."
-    return (Verdict.NOT_FOUND, _not_found_confidence(consulted),
-            f"No matching publication in {', '.join(consulted)}; the reference is likely fabricated.")
+        return (
+            Verdict.UNVERIFIED,
+            0.5,
+            f"No configured source can prove that a {kind.replace('-', ' ')} does not exist; nothing matching "
+            f"was found{near}{extra}.",
+        )
+    return (
+        Verdict.NOT_FOUND,
+        _not_found_confidence(consulted),
+        f"No matching publication in {', '.join(consulted)}; the reference is likely fabricated{near}{extra}.",
+    )
+
+
+def _year(record: Record) -> str:
+    return f", {record.year}" if record.year else ""
+
+
+# Confidences are class-level probabilities measured on the evaluation kit's dev split (README, "Calibration"):
+# each verdict kind was right 98.5-99.9% of the time there; weaker evidence lowers them.
 
 
 def _verified_confidence(a: Assessment) -> float:
     assert a.best is not None
-    score = 0.9 + 0.05 * a.best.authors.score + (0.03 if len(a.versions) > 1 else 0.0)
+    score = 0.96 + 0.02 * a.best.authors.score + (0.01 if len(a.versions) > 1 else 0.0)
     return round(min(score, 0.99), 3)
 
 
 def _miscited_confidence(wrong: Sequence[str]) -> float:
-    return 0.9 if len(set(wrong)) == 1 else 0.95
+    return 0.98 if len(set(wrong)) == 1 else 0.99
 
 
 def _not_found_confidence(consulted: Sequence[str]) -> float:
-    return round(min(0.97, 0.75 + 0.07 * len(consulted)), 3)
+    return round(min(0.98, 0.8 + 0.04 * len(consulted)), 3)

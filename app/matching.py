@@ -20,10 +20,29 @@ from rapidfuzz import fuzz
 from app.models import Name
 
 # Letters that NFKD does not decompose into ASCII.
-_TRANSLIT = str.maketrans({
-    "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l",
-    "đ": "d", "Đ": "d", "ð": "d", "þ": "th", "ı": "i", "ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl",
-})
+_TRANSLIT = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ø": "o",
+        "Ø": "o",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "ﬁ": "fi",
+        "ﬂ": "fl",
+        "ﬀ": "ff",
+        "ﬃ": "ffi",
+        "ﬄ": "ffl",
+    }
+)
 _LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+\s*|\\.")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _TAGS = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -78,7 +97,7 @@ def compare_titles(cited: str, found: str) -> TitleComparison:
         return TitleComparison(max(similarity, 0.97))
     # A subtitle dropped (or added) in the citation: the shorter title is the longer one's head, up to ':'.
     for short, long in ((cited, found), (found, cited)):
-        head = re.split(r"\s*[:?!.]\s+|\s+[-–—]\s+", long, maxsplit=1)[0]
+        head = re.split(r"\s*[:?!.]\s+|\s+[-–—|]\s+", long, maxsplit=1)[0]
         if head != long and _words(short) == _words(head) and len(_words(head)) >= 2:
             return TitleComparison(max(similarity, 0.9), tuple(changed), subtitle_only=True)
     return TitleComparison(similarity, tuple(changed))
@@ -86,7 +105,7 @@ def compare_titles(cited: str, found: str) -> TitleComparison:
 
 def _changed_words(a: list[str], b: list[str]) -> list[str]:
     """Words inserted, deleted or replaced between two word lists (a dropped leading article excepted)."""
-    if a[0] in ARTICLES and a[1:] == b or b[0] in ARTICLES and b[1:] == a:
+    if (a[0] in ARTICLES and a[1:] == b) or (b[0] in ARTICLES and b[1:] == a):
         return []
     changed: list[str] = []
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
@@ -108,7 +127,28 @@ def _changed_words(a: list[str], b: list[str]) -> list[str]:
 _HOMONYM = re.compile(r"\s+\d{4}$")  # DBLP disambiguation: "Chenglong Li 0002"
 
 
-_PARTICLES = frozenset("de da di do dos das del della der den van von ter ten le la du y".split())
+_PARTICLES = frozenset(
+    [
+        "de",
+        "da",
+        "di",
+        "do",
+        "dos",
+        "das",
+        "del",
+        "della",
+        "der",
+        "den",
+        "van",
+        "von",
+        "ter",
+        "ten",
+        "le",
+        "la",
+        "du",
+        "y",
+    ]
+)
 
 
 def _name_key(text: str) -> str:

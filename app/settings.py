@@ -19,12 +19,34 @@ class Settings(BaseSettings):
     dblp_url: str = "https://dblp.org"
     pubmed_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
     europepmc_url: str = "https://www.ebi.ac.uk/europepmc/webservices/rest"
+    # Books, news and the web.
+    openlibrary_url: str = "https://openlibrary.org"
+    google_books_url: str = "https://www.googleapis.com/books/v1"
+    wayback_url: str = "https://web.archive.org"
+    wayback_availability_url: str = "https://archive.org/wayback/available"
+    guardian_url: str = "https://content.guardianapis.com"
+    nyt_url: str = "https://api.nytimes.com/svc/search/v2"
+    wikipedia_url: str = "https://en.wikipedia.org/w/api.php"
+    searxng_url: str | None = None  # optional self-hosted web search (https://docs.searxng.org)
 
     # Identification for polite pools (Crossref, OpenAlex, PubMed `email`, DataCite).
     mailto: str = "refverify@example.org"
     openalex_api_key: str | None = None
     semantic_scholar_api_key: str | None = None
     pubmed_api_key: str | None = None
+    google_books_api_key: str | None = None
+    guardian_api_key: str = "test"  # the Guardian's public development key
+    nyt_api_key: str | None = None
+
+    # Fetching cited web pages (an SSRF surface: see app/sources/web.py).
+    fetch_max_bytes: int = Field(262_144, gt=0, description="Bytes read from a cited page at most.")
+    fetch_timeout: float = Field(5.0, gt=0, description="Seconds for fetching a cited page.")
+    fetch_max_redirects: int = Field(5, ge=0)
+
+    # Cache of upstream answers and verdicts, and the job store: sqlite:///path or redis://host:port/db.
+    cache_url: str = "sqlite:///data/refverify.sqlite"
+    cache_ttl: int = Field(7 * 24 * 3600, ge=0, description="Seconds a positive answer is kept.")
+    cache_negative_ttl: int = Field(24 * 3600, ge=0, description="Seconds a 'no such record' answer is kept.")
 
     # Sources to leave out, comma separated (e.g. "dblp,arxiv").
     disabled_sources: str = ""

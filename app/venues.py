@@ -14,8 +14,13 @@ from app.matching import normalize
 # Venues known under names that no general rule connects (renamed venues, acronyms not built from initials).
 # Keys are canonical names; values are normalized aliases. General knowledge of the field, not of any dataset.
 ALIASES: dict[str, tuple[str, ...]] = {
-    "neurips": ("nips", "neurips", "advances in neural information processing systems",
-                "neural information processing systems", "conference on neural information processing systems"),
+    "neurips": (
+        "nips",
+        "neurips",
+        "advances in neural information processing systems",
+        "neural information processing systems",
+        "conference on neural information processing systems",
+    ),
     "arxiv": ("arxiv", "corr", "arxiv preprint", "arxiv org", "computing research repository", "arxiv e prints"),
     "naacl": ("naacl", "naacl hlt", "north american chapter of the association for computational linguistics"),
     "www": ("www", "the web conference", "world wide web conference", "international world wide web conference"),
@@ -29,8 +34,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "biorxiv": ("biorxiv", "medrxiv"),
 }
 # Series that publish many conferences: a match on them neither confirms nor refutes a conference name.
-SERIES = ("proceedings of machine learning research", "pmlr", "lecture notes in computer science", "lncs",
-          "ceur workshop proceedings", "acm international conference proceeding series")
+SERIES = (
+    "proceedings of machine learning research",
+    "pmlr",
+    "lecture notes in computer science",
+    "lncs",
+    "ceur workshop proceedings",
+    "acm international conference proceeding series",
+)
 
 _ALIAS_INDEX = {alias: key for key, aliases in ALIASES.items() for alias in aliases}
 _NOISE = re.compile(

@@ -15,10 +15,13 @@ from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from app.classify import classify
 from app.decision import Assessment, Candidate, assess, decide, judge
 from app.errors import InputError, SourceError, SourceRateLimited, SourceTimeout
+from app.evidence import Evidence
 from app.models import Record, Reference, Result, SourceReport, SourceStatus
 from app.parsing import parse_item
+from app.routing import Route, route
 from app.settings import Settings
 from app.sources.base import IdKind, Source
 
@@ -27,23 +30,19 @@ T = TypeVar("T")
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _VERSION = re.compile(r"v\d+$")
 
-# Search stages, in order. Each holds the sources asked together. OpenAlex holds the widest catalogue and ANDs
-# title words (a miss is informative); Crossref's bibliographic matcher reads whole citation strings; Semantic
-# Scholar, DBLP and Europe PMC cover what the others lack (CS proceedings, preprints, biomedicine).
-TITLE_STAGES: tuple[tuple[str, ...], ...] = (("openalex",), ("crossref", "semantic_scholar"), ("dblp", "europepmc"))
-RAW_STAGES: tuple[tuple[str, ...], ...] = (("crossref",),)
-
 
 @dataclass
 class Inquiry:
     """Everything learnt about one reference while verifying it."""
 
     ref: Reference
+    route: Route
     candidates: list[Candidate] = field(default_factory=list)
     reports: dict[str, SourceReport] = field(default_factory=dict)
     doi_missing: bool = False
     doi_record: Record | None = None
     searched: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # supporting evidence that is not a record of the work
 
     @property
     def failed(self) -> list[str]:
@@ -77,14 +76,16 @@ class Verifier:
         return list(await asyncio.gather(*(one(i) for i in range(len(refs)))))
 
     async def verify_reference(self, ref: Reference, *, index: int = 0, item: str | dict[str, Any] = "") -> Result:
-        inquiry = Inquiry(ref)
+        kind = classify(ref)
+        inquiry = Inquiry(ref, route(ref, kind).usable(self._sources))
         try:
             async with asyncio.timeout(self._settings.reference_deadline):
                 assessment = await self._investigate(inquiry)
         except TimeoutError:
             for name in self._sources:
-                inquiry.reports.setdefault(name, SourceReport(name=name, status=SourceStatus.TIMEOUT,
-                                                              detail="reference deadline passed"))
+                inquiry.reports.setdefault(
+                    name, SourceReport(name=name, status=SourceStatus.TIMEOUT, detail="reference deadline passed")
+                )
             assessment = self._assess(inquiry, final=False)
         return self._result(inquiry, assessment, index, item)
 
@@ -93,18 +94,17 @@ class Verifier:
         assessment = self._assess(inquiry, final=False)
         if self._settled(assessment):
             return assessment
-        ref = inquiry.ref
-        stages = TITLE_STAGES if ref.title else RAW_STAGES if ref.raw else ()
-        for stage in stages:
-            names = [n for n in stage if n in self._sources and n not in inquiry.searched]
-            if not names:
-                continue
+        if inquiry.route.fetch_url or inquiry.route.news_site:
+            await Evidence(self._sources, self._ask).gather(inquiry)
+            assessment = self._assess(inquiry, final=False)
+            if self._settled(assessment):
+                return assessment
+        for stage in inquiry.route.stages:
+            names = [n for n in stage if n not in inquiry.searched]
             await asyncio.gather(*(self._search(inquiry, n) for n in names))
             assessment = self._assess(inquiry, final=False)
             if self._settled(assessment):
                 return assessment
-        if ref.title and "crossref" in self._sources and "crossref" not in inquiry.searched:
-            await self._search(inquiry, "crossref")
         return self._assess(inquiry, final=True)
 
     @staticmethod
@@ -112,12 +112,18 @@ class Verifier:
         return a.identified and not a.open_fields
 
     def _assess(self, inquiry: Inquiry, *, final: bool) -> Assessment:
-        return assess(inquiry.ref, inquiry.candidates, doi_missing=inquiry.doi_missing,
-                      doi_record=inquiry.doi_record, final=final, today=self._today)
+        return assess(
+            inquiry.ref,
+            inquiry.candidates,
+            doi_missing=inquiry.doi_missing,
+            doi_record=inquiry.doi_record,
+            final=final,
+            today=self._today,
+        )
 
     async def _resolve_identifiers(self, inquiry: Inquiry) -> None:
         ref = inquiry.ref
-        jobs: list[Awaitable[None]] = []
+        jobs: list[Awaitable[object]] = []
         arxiv = ref.arxiv
         if ref.doi and (m := _ARXIV_DOI.match(ref.doi)):
             arxiv = arxiv or m.group(1)
@@ -125,9 +131,16 @@ class Verifier:
             jobs.append(self._resolve_doi(inquiry, ref.doi))
         if arxiv:
             jobs.append(self._resolve_arxiv(inquiry, _VERSION.sub("", arxiv)))
-        if ref.pmid and "pubmed" in self._sources:
+        if ref.pmid:
             jobs.append(self._resolve(inquiry, "pubmed", IdKind.PMID, ref.pmid))
+        if ref.isbn:
+            jobs.append(self._resolve_isbn(inquiry, ref.isbn))
         await asyncio.gather(*jobs)
+
+    async def _resolve_isbn(self, inquiry: Inquiry, isbn: str) -> None:
+        """Open Library first (no key needed); Google Books when Open Library does not know the ISBN."""
+        if await self._resolve(inquiry, "openlibrary", IdKind.ISBN, isbn) is None:
+            await self._resolve(inquiry, "google_books", IdKind.ISBN, isbn)
 
     async def _resolve_doi(self, inquiry: Inquiry, doi: str) -> None:
         """Crossref first (most DOIs, cheapest); doi.org settles the rest, and its 404 proves non-existence."""
@@ -156,6 +169,9 @@ class Verifier:
     async def _search(self, inquiry: Inquiry, name: str) -> None:
         inquiry.searched.append(name)
         records = await self._ask(inquiry, name, self._sources[name].search(inquiry.ref))
+        if name == "wikipedia":  # pages quoting the headline: support, not a record of the work
+            inquiry.notes += [f"the headline is quoted on Wikipedia ({r.title})" for r in records or ()][:1]
+            return
         for record in records or ():
             inquiry.candidates.append(judge(inquiry.ref, record))
 
@@ -164,8 +180,13 @@ class Verifier:
         try:
             value = await call
         except SourceError as exc:
-            status = (SourceStatus.TIMEOUT if isinstance(exc, SourceTimeout)
-                      else SourceStatus.RATE_LIMITED if isinstance(exc, SourceRateLimited) else SourceStatus.ERROR)
+            status = (
+                SourceStatus.TIMEOUT
+                if isinstance(exc, SourceTimeout)
+                else SourceStatus.RATE_LIMITED
+                if isinstance(exc, SourceRateLimited)
+                else SourceStatus.ERROR
+            )
             inquiry.reports[name] = SourceReport(name=name, status=status, detail=exc.message)
             return None
         if name not in inquiry.reports or inquiry.reports[name].status is not SourceStatus.ERROR:
@@ -181,8 +202,17 @@ class Verifier:
             if name in matched_sources and report.status is SourceStatus.NO_MATCH:
                 report = SourceReport(name=name, status=SourceStatus.MATCH)
             reports.append(report)
-        consulted = [r.name for r in reports if r.status in (SourceStatus.MATCH, SourceStatus.NO_MATCH)]
-        verdict, confidence, explanation = decide(ref, assessment, failed=inquiry.failed, consulted=consulted)
+        answered = {r.name for r in reports if r.status in (SourceStatus.MATCH, SourceStatus.NO_MATCH)}
+        verdict, confidence, explanation = decide(
+            ref,
+            assessment,
+            failed=inquiry.failed,
+            consulted=[n for n in self._sources if n in answered and n in inquiry.route.authoritative],
+            kind=inquiry.route.kind.value,
+            doi_missing=inquiry.doi_missing,
+            closest=_closest(inquiry),
+            notes=inquiry.notes,
+        )
         match = _preferred_version(assessment.versions) if assessment.identified else None
         return Result(
             index=index,
@@ -202,9 +232,21 @@ _ERR = SourceReport(name="", status=SourceStatus.ERROR)
 _AUTHORITY = ("crossref", "doi", "datacite", "pubmed", "openalex", "europepmc", "semantic_scholar", "dblp", "arxiv")
 
 
+def _closest(inquiry: Inquiry) -> Record | None:
+    """The nearest candidate that is not the cited work, for a fact-checker to look at."""
+    near = [c for c in inquiry.candidates if c.title_similarity >= 0.5]
+    return max(near, key=lambda c: c.strength).record if near else None
+
+
 def _preferred_version(versions: Sequence[Record]) -> Record | None:
     """The record to show as the correct one: a published version with a DOI, from the most authoritative source."""
     if not versions:
         return None
-    return min(versions, key=lambda r: (r.preprint, r.doi is None, _AUTHORITY.index(r.source)
-                                        if r.source in _AUTHORITY else len(_AUTHORITY)))
+    return min(
+        versions,
+        key=lambda r: (
+            r.preprint,
+            r.doi is None,
+            _AUTHORITY.index(r.source) if r.source in _AUTHORITY else len(_AUTHORITY),
+        ),
+    )

@@ -8,11 +8,19 @@ from app.decision import Assessment, assess, decide, judge
 from app.models import Name, Record, Reference, Verdict
 
 TODAY = dt.date(2026, 11, 27)
-AUTHORS = (Name(family="Lim", given="Jongin"), Name(family="Kim", given="Youngdong"), Name(family="Ahn", given="Chanho"))
+AUTHORS = (
+    Name(family="Lim", given="Jongin"),
+    Name(family="Kim", given="Youngdong"),
+    Name(family="Ahn", given="Chanho"),
+)
 PAPER = Record(
-    source="crossref", title="BiasAdv: Bias-Adversarial Augmentation for Model Debiasing", authors=AUTHORS,
-    year=2023, venue="2023 IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)",
-    doi="10.1109/cvpr52729.2023.00373", type="paper-conference",
+    source="crossref",
+    title="BiasAdv: Bias-Adversarial Augmentation for Model Debiasing",
+    authors=AUTHORS,
+    year=2023,
+    venue="2023 IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)",
+    doi="10.1109/cvpr52729.2023.00373",
+    type="paper-conference",
 )
 CITED = Reference(title=PAPER.title, authors=AUTHORS, year=2023, venue="CVPR", doi=PAPER.doi)
 
@@ -143,9 +151,22 @@ def test_a_title_found_inside_the_citation_text_identifies_the_work() -> None:
 
 
 def test_a_title_less_citation_matches_on_author_year_volume_and_page() -> None:
-    record = Record(source="crossref", title="Perceptual speed", authors=(Name(family="Humphries", given="Michael"),),
-                    year=1960, venue="Perceptual and Motor Skills", volume="11", pages="67-70", doi="10.2466/x")
-    ref = Reference(raw="(1) Humphries, M. Perceptual and Motor Skills 1960, 11, 67–70.",
-                    authors=(Name(family="Humphries", given="M."),), year=1960,
-                    venue="Perceptual and Motor Skills", volume="11", pages="67–70")
+    record = Record(
+        source="crossref",
+        title="Perceptual speed",
+        authors=(Name(family="Humphries", given="Michael"),),
+        year=1960,
+        venue="Perceptual and Motor Skills",
+        volume="11",
+        pages="67-70",
+        doi="10.2466/x",
+    )
+    ref = Reference(
+        raw="(1) Humphries, M. Perceptual and Motor Skills 1960, 11, 67–70.",
+        authors=(Name(family="Humphries", given="M."),),
+        year=1960,
+        venue="Perceptual and Motor Skills",
+        volume="11",
+        pages="67–70",
+    )
     assert verdict_of(ref, record)[0] is Verdict.VERIFIED

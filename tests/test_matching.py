@@ -11,8 +11,9 @@ def test_normalize_strips_case_accents_latex_and_punctuation() -> None:
 
 
 def test_titles_equal_up_to_case_and_punctuation_are_the_same() -> None:
-    assert compare_titles("Deep residual learning for image recognition",
-                          "Deep Residual Learning for Image Recognition.").same
+    assert compare_titles(
+        "Deep residual learning for image recognition", "Deep Residual Learning for Image Recognition."
+    ).same
 
 
 def test_titles_differing_only_in_spacing_are_the_same() -> None:
@@ -35,8 +36,10 @@ def test_a_dropped_subtitle_is_the_same_title() -> None:
 
 
 def test_one_word_swapped_is_a_different_title() -> None:
-    cmp = compare_titles("Bias-Adversarial Augmentation towards Model Debiasing",
-                         "Bias-Adversarial Augmentation for Model Debiasing and Fairness")
+    cmp = compare_titles(
+        "Bias-Adversarial Augmentation towards Model Debiasing",
+        "Bias-Adversarial Augmentation for Model Debiasing and Fairness",
+    )
     assert not cmp.same
 
 

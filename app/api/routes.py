@@ -94,10 +94,15 @@ async def read_request(request: Request) -> VerifyRequest:
 @router.post(
     "/v1/verify",
     response_model=VerifyResponse,
-    openapi_extra={"requestBody": {"content": {
-        "application/json": {"schema": VerifyRequest.model_json_schema()},
-        **{t: {"schema": {"type": "string"}} for t in DOCUMENT_TYPES},
-    }, "required": True}},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": VerifyRequest.model_json_schema()},
+                **{t: {"schema": {"type": "string"}} for t in DOCUMENT_TYPES},
+            },
+            "required": True,
+        }
+    },
 )
 async def verify(
     body: Annotated[VerifyRequest, Depends(read_request)],
@@ -119,11 +124,21 @@ async def sources(
     enabled: Annotated[dict[str, Source], Depends(get_sources)],
 ) -> list[SourceInfo]:
     """Every upstream the service knows: whether it is enabled, its base URL, whether an API key is set."""
-    keys = {"openalex": settings.openalex_api_key, "semantic_scholar": settings.semantic_scholar_api_key,
-            "pubmed": settings.pubmed_api_key}
+    keys = {
+        "openalex": settings.openalex_api_key,
+        "semantic_scholar": settings.semantic_scholar_api_key,
+        "pubmed": settings.pubmed_api_key,
+        "google_books": settings.google_books_api_key,
+        "guardian": settings.guardian_api_key,
+        "nyt": settings.nyt_api_key,
+    }
     return [
-        SourceInfo(name=cls.name, enabled=cls.name in enabled, base_url=str(getattr(settings, cls.url_setting)),
-                   key_set=bool(keys.get(cls.name)))
+        SourceInfo(
+            name=cls.name,
+            enabled=cls.name in enabled,
+            base_url=str(getattr(settings, cls.url_setting, "") or ""),
+            key_set=bool(keys.get(cls.name)),
+        )
         for cls in ADAPTERS
     ]
 
@@ -131,4 +146,3 @@ async def sources(
 @router.get("/healthz", response_model=Health)
 async def healthz() -> Health:
     return Health(status="ok")
-

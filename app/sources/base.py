@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import httpx
 import stamina
 
-from app.errors import SourceError, SourceRateLimited, SourceTimeout, SourceUnavailable
+from app.errors import SourceRateLimited, SourceTimeout, SourceUnavailable
 from app.models import Record, Reference
 from app.settings import Settings
 
@@ -121,6 +121,11 @@ class HttpSource:
         self.base_url = str(getattr(settings, self.url_setting)).rstrip("/")
         self._throttle = Throttle(self.policy, enabled=settings.throttle)
 
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        """Whether the settings allow using this source at all (e.g. an API key it cannot work without)."""
+        return True
+
     async def resolve(self, kind: IdKind, value: str) -> Record | None:
         raise NotImplementedError(f"{self.name} resolves no {kind}")
 
@@ -137,8 +142,9 @@ class HttpSource:
         follow_redirects: bool = True,
         throttle: Throttle | None = None,
     ) -> httpx.Response:
-        return await self._request("GET", path, params=params, headers=headers, ok=ok,
-                                   follow_redirects=follow_redirects, throttle=throttle)
+        return await self._request(
+            "GET", path, params=params, headers=headers, ok=ok, follow_redirects=follow_redirects, throttle=throttle
+        )
 
     async def _request(
         self,
@@ -159,8 +165,11 @@ class HttpSource:
         """
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
         async for attempt in stamina.retry_context(
-            on=_backoff, attempts=self._settings.retries + 1, timeout=self._settings.reference_deadline,
-            wait_initial=0.2, wait_max=2.0,
+            on=_backoff,
+            attempts=self._settings.retries + 1,
+            timeout=self._settings.reference_deadline,
+            wait_initial=0.2,
+            wait_max=2.0,
         ):
             with attempt:
                 return await self._send(
@@ -182,8 +191,13 @@ class HttpSource:
         async with throttle:
             try:
                 response = await self._client.request(
-                    method, url, params=params, headers=headers, json=json_body,
-                    follow_redirects=follow_redirects, timeout=self._settings.request_timeout,
+                    method,
+                    url,
+                    params=params,
+                    headers=headers,
+                    json=json_body,
+                    follow_redirects=follow_redirects,
+                    timeout=self._settings.request_timeout,
                 )
                 await response.aread()
             except httpx.TimeoutException as exc:
@@ -205,4 +219,3 @@ class HttpSource:
             return json.loads(response.content)
         except (ValueError, UnicodeDecodeError) as exc:
             raise SourceUnavailable(self.name, "answer is not valid JSON") from exc
-

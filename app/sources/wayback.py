@@ -106,17 +106,22 @@ class WaybackSource(HttpSource):
         from_: str | None = None,
         to: str | None = None,
         statuscode: str | None = "200",
+        url_pattern: str | None = None,
     ) -> list[Capture]:
         """Captures of `url_prefix` (matchType exact|prefix|host|domain), oldest first, duplicates dropped; [] when
-        none. `statuscode` filters on the captured status (None: all rows, revisits "-" included).
+        none. `statuscode` filters on the captured status (None: all rows, revisits "-" included); `url_pattern`
+        is a regular expression the captured URL must match (CDX `filter=original:...`).
 
         A site excluded from the archive (403 "Blocked Site Error") raises `SourceUnavailable` saying so.
         """
         params: dict[str, Any] = {"url": url_prefix, "matchType": match_type, "output": "json", "limit": limit}
         # No `fl`: the default seven fields keep text and JSON answers alike (CDX_FIELDS).
         params.update({k: v for k, v in (("from", from_), ("to", to)) if v})
-        if statuscode:
-            params["filter"] = f"statuscode:{statuscode}"
+        filters = [f"statuscode:{statuscode}"] if statuscode else []
+        if url_pattern:
+            filters.append(f"original:{url_pattern}")
+        if filters:
+            params["filter"] = filters
         response = await self._call("cdx", "/cdx/search/cdx", params, ok=(200, 403))
         if response.status_code == 403:
             reason = response.headers.get("x-archive-wayback-runtime-error") or response.text

@@ -48,8 +48,10 @@ def test_results_echo_input_and_what_was_understood(api: TestClient) -> None:
 
 
 def test_a_bibtex_file_is_split_into_entries(api: TestClient) -> None:
-    bib = "@article{a, title={First paper}, author={Doe, Jane}, year={2020}}\n" \
-          "@article{b, title={Second paper}, author={Roe, Rick}, year={2021}}\n"
+    bib = (
+        "@article{a, title={First paper}, author={Doe, Jane}, year={2020}}\n"
+        "@article{b, title={Second paper}, author={Roe, Rick}, year={2021}}\n"
+    )
     response = api.post("/v1/verify", content=bib, headers={"content-type": "application/x-bibtex"})
     assert response.status_code == 200
     assert [r["reference"]["title"] for r in response.json()["results"]] == ["First paper", "Second paper"]
@@ -95,8 +97,17 @@ def test_too_many_references_are_rejected(settings: Settings) -> None:
 
 def test_sources_lists_every_upstream_with_its_base_url(api: TestClient) -> None:
     sources = {s["name"]: s for s in api.get("/v1/sources").json()}
-    assert {"crossref", "doi", "datacite", "openalex", "semantic_scholar", "arxiv", "dblp", "pubmed",
-            "europepmc"} <= sources.keys()
+    assert {
+        "crossref",
+        "doi",
+        "datacite",
+        "openalex",
+        "semantic_scholar",
+        "arxiv",
+        "dblp",
+        "pubmed",
+        "europepmc",
+    } <= sources.keys()
     assert sources["crossref"]["base_url"] == "https://api.crossref.org"
     assert sources["crossref"]["enabled"] and not sources["openalex"]["key_set"]
 
