@@ -21,87 +21,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
-
-from app.matching import AuthorComparison, compare_authors, compare_titles, normalize, year_fits
+from app.identity import Candidate, judge
+from app.matching import compare_titles, normalize, year_fits
 from app.models import Discrepancy, Record, Reference, Verdict
 from app.venues import is_preprint_venue, venue_matches
 
-# A title at least this similar, with the authors agreeing, is the cited work under a mangled title.
-NEAR_TITLE = 0.75
-# Record titles shorter than this many words are too generic to be recognised inside a citation string.
-MIN_TITLE_WORDS = 3
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A record judged against the citation."""
-
-    record: Record
-    title_same: bool
-    title_similarity: float
-    authors: AuthorComparison
-    by_identifier: bool = False
-
-    @property
-    def strength(self) -> float:
-        return self.title_similarity + 0.5 * self.authors.score + (0.3 if self.by_identifier else 0.0)
-
-
-def judge(ref: Reference, record: Record, *, by_identifier: bool = False) -> Candidate:
-    """Compare one record with the citation: title identity and author agreement."""
-    same, similarity = _title_relation(ref, record)
-    authors = compare_authors(ref.authors, record.authors, et_al=ref.et_al)
-    return Candidate(record, same, similarity, authors, by_identifier)
-
-
-def _title_relation(ref: Reference, record: Record) -> tuple[bool, float]:
-    if not record.title:
-        return False, 0.0
-    if ref.title:
-        cmp = compare_titles(ref.title, record.title)
-        if cmp.same:
-            return True, cmp.similarity
-        similarity = cmp.similarity
-    else:
-        similarity = 0.0
-    if ref.raw:
-        words = normalize(record.title)
-        haystack = normalize(ref.raw)
-        if len(words.split()) >= MIN_TITLE_WORDS and words in haystack:
-            return True, 1.0
-        if not ref.title and len(words) >= 20:
-            # No title was recognised (noisy or unusual style): look for the record's title inside the text.
-            similarity = max(similarity, fuzz.partial_ratio(words, haystack) / 100)
-    return False, similarity
-
-
-def is_same_work(c: Candidate, ref: Reference) -> bool:
-    """The record is the cited work (perhaps miscited)."""
-    if c.title_same:
-        return True
-    authors_agree = bool(ref.authors) and c.authors.first_matches and c.authors.score >= 0.5
-    if c.title_similarity >= NEAR_TITLE and (authors_agree or (c.by_identifier and not ref.authors)):
-        return True
-    if not ref.title and ref.raw:
-        return _supported_without_title(c.record, ref)
-    return False
-
-
-def _supported_without_title(record: Record, ref: Reference) -> bool:
-    """A title-less citation (ACS, AIP styles) matches on first author, year, venue, volume and first page."""
-    checks = [
-        bool(ref.authors and record.authors) and compare_authors(ref.authors[:1], record.authors[:1]).matched == 1,
-        ref.year is not None and record.year is not None and abs(ref.year - record.year) <= 1,
-        bool(ref.volume and record.volume) and normalize(ref.volume or "") == normalize(record.volume or ""),
-        bool(ref.pages and record.pages) and _first_page(ref.pages) == _first_page(record.pages),
-        venue_matches(ref.venue, record.venue) is True,
-    ]
-    return checks[0] and sum(checks) >= 4
-
-
-def _first_page(pages: str | None) -> str:
-    return re.split(r"[-–—,]", pages or "")[0].strip().lower()
+__all__ = ["Assessment", "Candidate", "assess", "decide", "judge"]
 
 
 @dataclass
@@ -132,7 +57,7 @@ def assess(
     `final` says every source that could hold another version has been asked.
     """
     today = today or dt.date.today()
-    same = [c for c in candidates if is_same_work(c, ref)]
+    same = [c for c in candidates if c.same_work]
     best = max(same, key=lambda c: c.strength, default=None)
     found: list[Discrepancy] = []
     if ref.year and ref.year > today.year:
@@ -149,6 +74,7 @@ def assess(
         years = [r.year for r in versions if r.year]
         if years and not year_fits(ref.year, years):
             found.append(Discrepancy(field="year", cited=str(ref.year), found=str(_closest(ref.year, years))))
+    found += _place_discrepancies(ref, versions)
     venue = _venue_discrepancy(ref, versions, final=final)
     if isinstance(venue, Discrepancy):
         found.append(venue)
@@ -164,13 +90,37 @@ def assess(
 
 
 def _same_record_family(c: Candidate, best: Candidate) -> bool:
-    """Versions of one work: identical DOIs, or titles that compare as the same title."""
+    """Versions of one work: identical DOIs, or the same title and first author without conflicting DOIs
+    (two published DOIs are two works; a preprint's DOI differs from its published version's)."""
     if c is best:
         return True
-    if c.record.doi and c.record.doi == best.record.doi:
-        return True
-    a, b = c.record.title, best.record.title
-    return bool(a and b) and compare_titles(a or "", b or "").same and c.authors.first_matches
+    a, b = c.record, best.record
+    if a.doi and b.doi:
+        if a.doi == b.doi:
+            return True
+        if not (a.preprint or b.preprint):
+            return False
+    if a.year and b.year and abs(a.year - b.year) > 2 and not (a.preprint or b.preprint):
+        return False
+    return bool(a.title and b.title) and compare_titles(a.title or "", b.title or "").same and c.authors.first_matches
+
+
+def _place_discrepancies(ref: Reference, versions: Sequence[Record]) -> list[Discrepancy]:
+    """Volume and first page, when cited and recorded: wrong only if no version carries the cited value."""
+    out = []
+    for name, cited, get in (
+        ("volume", ref.volume, lambda r: r.volume),
+        ("page", _first_page(ref.pages), lambda r: _first_page(r.pages)),
+    ):
+        recorded = [v for v in (get(r) for r in versions) if v]
+        if cited and recorded and normalize(cited) not in {normalize(v) for v in recorded}:
+            out.append(Discrepancy(field=name, cited=cited, found=recorded[0]))
+    return out
+
+
+def _first_page(pages: str | None) -> str | None:
+    first = re.split(r"[-–—,]", pages or "")[0].strip()
+    return first or None
 
 
 def _author_discrepancies(ref: Reference, same: Sequence[Candidate]) -> list[Discrepancy]:

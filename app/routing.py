@@ -54,7 +54,7 @@ def route(ref: Reference, kind: Kind) -> Route:
             authoritative |= {"web", "wayback"}
         return Route(kind, stages, authoritative, news_site=site, fetch_url=bool(ref.url))
     if kind is Kind.BOOK:
-        return Route(kind, (scholarly[:1] + (tuple(BOOKS),) + scholarly[1:]) if ref.title else scholarly, BOOKS)
+        return Route(kind, (*scholarly[:1], tuple(BOOKS), *scholarly[1:]) if ref.title else scholarly, BOOKS)
     if kind is Kind.CHAPTER:
         return Route(kind, scholarly + ((tuple(BOOKS),) if ref.title else ()), SCHOLARLY | BOOKS)
     if kind in (Kind.DATASET, Kind.SOFTWARE):

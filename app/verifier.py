@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import re
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from app.settings import Settings
 from app.sources.base import IdKind, Source
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _VERSION = re.compile(r"v\d+$")

@@ -1,0 +1,160 @@
+"""Is this record the cited work? Pure: no I/O.
+
+A record is the cited work when (any one suffices):
+- its title is the cited title (up to case, punctuation, spelling variants and a dropped subtitle), or the
+  citation text contains its whole title;
+- its title is a word or two off the cited one and the authors agree (a mangled title of the same paper);
+- the citation text carries the record's title words (in any order: noisy or scrambled strings) together with its
+  year and first author;
+- the citation has no usable title, but its text carries the record's venue, year, volume and first page (and first
+  author when one is cited): a place in a journal that only one paper occupies.
+Titles of three words or fewer ("Correspondence", "Editorial") name many works; they also need the year to fit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from app.matching import AuthorComparison, compare_authors, compare_titles, names_match, normalize
+from app.models import Record, Reference
+from app.venues import venue_matches
+
+# A title at least this similar, with the authors agreeing, is the cited work under a mangled title.
+NEAR_TITLE = 0.75
+# Share of the record's title words a citation text must carry to be that record, with year and author.
+TITLE_SHARE = 0.8
+# Titles this short are generic: the same words title many works.
+GENERIC_TITLE_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Support:
+    """How much of a record's description a citation carries (checked on the text, robust to parse errors)."""
+
+    title_share: float = 0.0
+    author: bool | None = None  # None: the record or the citation names no author
+    year: bool | None = None
+    volume: bool | None = None
+    page: bool | None = None
+    venue: bool | None = None
+
+    @property
+    def agreement(self) -> float:
+        """+1 per agreeing field, -1 per contradicting one."""
+        return sum(0 if v is None else 1 if v else -1 for v in (self.author, self.year, self.volume, self.page))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A record judged against the citation."""
+
+    record: Record
+    title_same: bool
+    title_similarity: float
+    authors: AuthorComparison
+    support: Support
+    by_identifier: bool = False
+    same_work: bool = False
+
+    @property
+    def strength(self) -> float:
+        return (
+            self.title_similarity
+            + 0.5 * self.authors.score
+            + (0.3 if self.by_identifier else 0.0)
+            + 0.2 * self.support.agreement
+            + (1.0 if self.same_work else 0.0)
+        )
+
+
+def judge(ref: Reference, record: Record, *, by_identifier: bool = False) -> Candidate:
+    """Compare one record with the citation: title identity, author agreement, field support."""
+    same, similarity = _title_relation(ref, record)
+    authors = compare_authors(ref.authors, record.authors, et_al=ref.et_al)
+    support = _support(ref, record)
+    partial = Candidate(record, same, similarity, authors, support, by_identifier)
+    return Candidate(record, same, similarity, authors, support, by_identifier, _is_same_work(partial, ref))
+
+
+def _title_relation(ref: Reference, record: Record) -> tuple[bool, float]:
+    if not record.title:
+        return False, 0.0
+    similarity = 0.0
+    if ref.title:
+        cmp = compare_titles(ref.title, record.title)
+        if cmp.same:
+            return True, cmp.similarity
+        similarity = max(cmp.similarity, fuzz.token_sort_ratio(normalize(ref.title), normalize(record.title)) / 100)
+    if ref.raw:
+        words = normalize(record.title)
+        if len(words.split()) > GENERIC_TITLE_WORDS and f" {words} " in f" {normalize(ref.raw)} ":
+            return True, 1.0
+    return False, similarity
+
+
+def _support(ref: Reference, record: Record) -> Support:
+    """Which of the record's fields the citation carries: parsed fields first, the raw text as a fallback."""
+    text = normalize(ref.raw or "")
+    tokens = set(text.split())
+    compact = text.replace(" ", "")
+    title_share = 0.0
+    if record.title and text:
+        words = [w for w in normalize(record.title).split() if len(w) > 2] or normalize(record.title).split()
+        found = sum(1 for w in words if w in tokens or (len(w) > 5 and w in compact))
+        title_share = found / len(words) if words else 0.0  # a title in a script normalize() drops
+    author: bool | None = None
+    if record.authors and ref.authors:
+        author = names_match(ref.authors[0], record.authors[0]) or any(
+            names_match(ref.authors[0], a) for a in record.authors[:3]
+        )
+    elif record.authors and text:
+        author = True if _key(record.authors[0].family) in compact else None
+    year: bool | None = None
+    if record.year and (ref.year or text):
+        year = (abs(ref.year - record.year) <= 1) if ref.year else str(record.year) in tokens or None
+    volume = _field_in(record.volume, ref.volume, tokens)
+    page = _field_in(_first_page(record.pages), _first_page(ref.pages), tokens)
+    venue = venue_matches(ref.venue, record.venue)
+    if venue is None and record.venue and text:
+        venue_words = normalize(record.venue).split()
+        venue = sum(w in tokens for w in venue_words) >= 0.8 * len(venue_words) or None
+    return Support(title_share, author, year, volume, page, venue)
+
+
+def _field_in(found: str | None, cited: str | None, tokens: set[str]) -> bool | None:
+    if not found:
+        return None
+    if cited:
+        return normalize(found) == normalize(cited)
+    return normalize(found) in tokens or None
+
+
+def _key(text: str) -> str:
+    return normalize(text).replace(" ", "")
+
+
+def _first_page(pages: str | None) -> str | None:
+    first = re.split(r"[-–—,]", pages or "")[0].strip()
+    return first or None
+
+
+def _is_same_work(c: Candidate, ref: Reference) -> bool:
+    s = c.support
+    generic = len(normalize(c.record.title or "").split()) <= GENERIC_TITLE_WORDS
+    if generic and s.year is False:
+        return False  # "Editorial" of another year is another editorial
+    if c.title_same:
+        return True
+    authors_agree = bool(ref.authors) and c.authors.first_matches and c.authors.score >= 0.5
+    if c.title_similarity >= NEAR_TITLE and (authors_agree or (c.by_identifier and not ref.authors)):
+        return True
+    if ref.raw and not generic and s.title_share >= TITLE_SHARE and s.year and s.author is not False:
+        return bool(s.author) or s.volume is True or s.page is True
+    if ref.raw and s.title_share < TITLE_SHARE:
+        # No usable title: the record's place in its venue identifies it.
+        placed = s.year and s.volume and s.page and s.venue is not False
+        return bool(placed) and s.author is not False
+    return False
