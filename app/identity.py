@@ -113,23 +113,27 @@ def _support(ref: Reference, record: Record) -> Support:
     elif record.authors and text:
         author = True if _key(record.authors[0].family) in compact else None
     year: bool | None = None
-    if record.year and (ref.year or text):
-        year = (abs(ref.year - record.year) <= 1) if ref.year else str(record.year) in tokens or None
+    if record.year and ref.year:
+        year = abs(ref.year - record.year) <= 1
+    elif record.year and text:
+        year = str(record.year) in compact or None
     volume = _field_in(record.volume, ref.volume, tokens)
     page = _field_in(_first_page(record.pages), _first_page(ref.pages), tokens)
     venue = venue_matches(ref.venue, record.venue)
-    if venue is None and record.venue and text:
-        venue_words = normalize(record.venue).split()
-        venue = sum(w in tokens for w in venue_words) >= 0.8 * len(venue_words) or None
+    if not venue and record.venue and compact:
+        # Glued or misspelt venue words ("American Journalof PhysiologyMLegacy Content") still read as the venue.
+        key = _key(record.venue)
+        venue = (len(key) >= 8 and fuzz.partial_ratio(key, compact) >= 90) or venue
     return Support(title_share, author, year, volume, page, venue)
 
 
 def _field_in(found: str | None, cited: str | None, tokens: set[str]) -> bool | None:
+    """The record's value agrees with the parsed one, or stands in the text (the parse may have misplaced it)."""
     if not found:
         return None
-    if cited:
-        return normalize(found) == normalize(cited)
-    return normalize(found) in tokens or None
+    if (cited and normalize(found) == normalize(cited)) or normalize(found) in tokens:
+        return True
+    return False if cited else None
 
 
 def _key(text: str) -> str:
@@ -144,15 +148,16 @@ def _first_page(pages: str | None) -> str | None:
 def _is_same_work(c: Candidate, ref: Reference) -> bool:
     s = c.support
     generic = len(normalize(c.record.title or "").split()) <= GENERIC_TITLE_WORDS
-    if generic and s.year is False:
-        return False  # "Editorial" of another year is another editorial
+    if generic and (s.year is not True or c.record.year != ref.year or False in (s.volume, s.page, s.venue)):
+        return False  # "Editorial" of another year, volume or journal is another editorial
     if c.title_same:
         return True
     authors_agree = bool(ref.authors) and c.authors.first_matches and c.authors.score >= 0.5
     if c.title_similarity >= NEAR_TITLE and (authors_agree or (c.by_identifier and not ref.authors)):
         return True
     if ref.raw and not generic and s.title_share >= TITLE_SHARE and s.year and s.author is not False:
-        return bool(s.author) or s.volume is True or s.page is True
+        # The title's words, the year and nothing contradicting; with an author or a place when either is known.
+        return bool(s.author) or s.volume is True or s.page is True or (s.author is None and s.volume is None)
     if ref.raw and s.title_share < TITLE_SHARE:
         # No usable title: the record's place in its venue identifies it.
         placed = s.year and s.volume and s.page and s.venue is not False

@@ -23,6 +23,9 @@ NEWS_APIS = {"theguardian.com": "guardian", "nytimes.com": "nyt"}
 # OpenAlex holds the widest catalogue and ANDs title words (a miss is informative); Crossref's bibliographic matcher
 # reads whole citation strings; Semantic Scholar, DBLP and Europe PMC cover what the others lack.
 TITLE_STAGES: tuple[tuple[str, ...], ...] = (("openalex",), ("crossref", "semantic_scholar"), ("dblp", "europepmc"))
+# A citation given as text goes to Crossref's matcher first: it ranks on every field of the string (year, volume,
+# pages), which tells apart works sharing a title, and it returns the DOI of record.
+TEXT_STAGES: tuple[tuple[str, ...], ...] = (("crossref",), ("openalex", "semantic_scholar"), ("dblp", "europepmc"))
 # A citation without a recognisable title: only Crossref's matcher reads a whole string.
 RAW_STAGES: tuple[tuple[str, ...], ...] = (("crossref",),)
 
@@ -43,7 +46,7 @@ class Route:
 
 def route(ref: Reference, kind: Kind) -> Route:
     """The lookup plan for a reference of this kind."""
-    scholarly = TITLE_STAGES if ref.title else RAW_STAGES if ref.raw else ()
+    scholarly = (TEXT_STAGES if ref.raw else TITLE_STAGES) if ref.title else RAW_STAGES if ref.raw else ()
     if kind in (Kind.NEWS, Kind.WEBPAGE):
         site = outlet_site(ref.venue) or url_site(ref.url)
         api = NEWS_APIS.get(site or "")
