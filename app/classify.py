@@ -266,17 +266,22 @@ def classify(ref: Reference) -> Kind:
         return Kind.BOOK
     if _SEMVER.search(full):
         return Kind.SOFTWARE
-    if hint := next((k for k, pattern in _WEAK if pattern.search(rest)), None):
+    # Scholarly citations carry URLs too (APA asks for them): with authors and a venue, a URL is not a web page.
+    scholarly_url = bool(ref.authors and ref.venue) and not _SITE_NAME.search(ref.venue or "")
+    if hint := next((k for k, p in _WEAK if p.search(rest) and not (k is Kind.WEBPAGE and scholarly_url)), None):
         return hint
     if ref.type in _GUESSED:
         return _GUESSED[ref.type]
-    if ref.url and not (ref.doi or ref.pmid or ref.pmcid or ref.volume or ref.pages):
+    if ref.url and not (scholarly_url or ref.doi or ref.pmid or ref.pmcid or ref.volume or ref.pages):
         return Kind.WEBPAGE
     if _TRADE_PUBLISHERS.search(f"{ref.venue or ''} {ref.publisher or ''}"):  # not authors: "Harper" is a name
         return Kind.BOOK
     if ref.publisher and not (ref.doi or ref.pmid or ref.pmcid or ref.arxiv or ref.volume or ref.pages):
         return Kind.BOOK  # "City: Publisher" with no locator nor identifier, which articles carry
     return Kind.JOURNAL_ARTICLE  # the commonest kind of citation, and the one the most sources cover
+
+
+_SITE_NAME = re.compile(r"(?i)\b[\w-]+\.(com|org|net|io|gov|edu|info|co)\b|\bwebsite\b|\bblog\b")
 
 
 def url_site(url: str | None) -> str | None:

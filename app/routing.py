@@ -51,7 +51,9 @@ def route(ref: Reference, kind: Kind) -> Route:
         site = outlet_site(ref.venue) or url_site(ref.url)
         api = NEWS_APIS.get(site or "")
         # The outlet's own archive API speaks for it; Wikipedia quoting the headline is supporting evidence only.
-        stages = (((api,),) if api else ()) + ((("wikipedia",),) if ref.title else ())
+        stages: tuple[tuple[str, ...], ...] = (((api,),) if api else ()) + ((("wikipedia",),) if ref.title else ())
+        if kind is Kind.WEBPAGE and ref.authors:  # an authored page may be a paper's landing page
+            stages += scholarly
         authoritative = frozenset({api}) if api else frozenset()
         if ref.url:  # a cited URL that does not answer and was never archived did not exist
             authoritative |= {"web", "wayback"}
