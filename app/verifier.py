@@ -16,10 +16,12 @@ from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from app.cache import Cache
 from app.classify import classify
 from app.decision import Assessment, Candidate, assess, decide, judge
 from app.errors import InputError, SourceError, SourceRateLimited, SourceTimeout
 from app.evidence import Evidence
+from app.lookups import Lookups
 from app.models import Record, Reference, Result, SourceReport, SourceStatus
 from app.parsing import parse_item
 from app.routing import Route, route
@@ -54,17 +56,27 @@ class Inquiry:
 class Verifier:
     """Verifies references against the configured sources. Holds no per-request state."""
 
-    def __init__(self, sources: Mapping[str, Source], settings: Settings, *, today: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        sources: Mapping[str, Source],
+        settings: Settings,
+        *,
+        cache: Cache | None = None,
+        today: dt.date | None = None,
+        lookups: Lookups | None = None,
+    ) -> None:
         self._sources = dict(sources)
         self._settings = settings
         self._today = today
+        self._lookups = lookups or Lookups(cache, settings)
 
     def restricted_to(self, names: Sequence[str]) -> Verifier:
         """The same verifier consulting only the named sources (unknown names are an input error)."""
         unknown = sorted(set(names) - set(self._sources))
         if unknown:
             raise InputError(f"unknown or disabled sources: {', '.join(unknown)}", where="options.sources")
-        return Verifier({n: s for n, s in self._sources.items() if n in names}, self._settings, today=self._today)
+        subset = {n: s for n, s in self._sources.items() if n in names}
+        return Verifier(subset, self._settings, today=self._today, lookups=self._lookups)
 
     async def verify(self, items: Sequence[str | dict[str, Any]]) -> list[Result]:
         """Parse every item first (an unreadable one fails the whole request), then verify them concurrently."""
@@ -78,6 +90,14 @@ class Verifier:
         return list(await asyncio.gather(*(one(i) for i in range(len(refs)))))
 
     async def verify_reference(self, ref: Reference, *, index: int = 0, item: str | dict[str, Any] = "") -> Result:
+        if item and (cached := await self._lookups.verdict(item, list(self._sources))):
+            return cached.model_copy(update={"index": index})
+        result = await self._decide(ref, index, item)
+        if item:
+            await self._lookups.keep_verdict(item, list(self._sources), result)
+        return result
+
+    async def _decide(self, ref: Reference, index: int, item: str | dict[str, Any]) -> Result:
         kind = classify(ref)
         inquiry = Inquiry(ref, route(ref, kind).usable(self._sources))
         try:
@@ -163,18 +183,25 @@ class Verifier:
         source = self._sources.get(name)
         if source is None or kind not in source.identifiers:
             return None
-        record = await self._ask(inquiry, name, source.resolve(kind, value))
+        answer = await self._ask(
+            inquiry, name, self._lookups.resolve(name, kind, value, lambda: source.resolve(kind, value))
+        )
+        record = answer[0] if answer else None
         if record is not None:
             inquiry.candidates.append(judge(inquiry.ref, record, by_identifier=True))
         return record
 
     async def _search(self, inquiry: Inquiry, name: str) -> None:
         inquiry.searched.append(name)
-        records = await self._ask(inquiry, name, self._sources[name].search(inquiry.ref))
+        source = self._sources[name]
+        answer = await self._ask(
+            inquiry, name, self._lookups.search(name, inquiry.ref, lambda: source.search(inquiry.ref))
+        )
+        records = answer[0] if answer else []
         if name == "wikipedia":  # pages quoting the headline: support, not a record of the work
-            inquiry.notes += [f"the headline is quoted on Wikipedia ({r.title})" for r in records or ()][:1]
+            inquiry.notes += [f"the headline is quoted on Wikipedia ({r.title})" for r in records][:1]
             return
-        for record in records or ():
+        for record in records:
             inquiry.candidates.append(judge(inquiry.ref, record))
 
     async def _ask(self, inquiry: Inquiry, name: str, call: Awaitable[T]) -> T | None:

@@ -1,0 +1,102 @@
+"""Upstream answers and verdicts, cached and deduplicated.
+
+An answer (a record, "no such record", a list of candidates) is cached under the source and the question, with its
+own time to live for positive and negative answers; failures are never cached. Identical questions asked at the same
+time, by one request or by several, share one upstream call. A verdict is cached under the exact input and the set
+of sources consulted, unless a source failed while deciding it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
+
+from app.cache import Cache
+from app.models import Record, Reference, Result, SourceStatus
+from app.settings import Settings
+
+T = TypeVar("T")
+_RECORDS = TypeAdapter(list[Record])
+VERSION = "v1"  # bump when the shape of cached answers or the decision rules change
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+class Lookups:
+    """Runs upstream questions through the cache and the in-flight table."""
+
+    def __init__(self, cache: Cache | None, settings: Settings) -> None:
+        self._cache = cache
+        self._settings = settings
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self.hits = 0
+
+    async def resolve(
+        self, source: str, kind: str, value: str, call: Callable[[], Awaitable[Record | None]]
+    ) -> tuple[Record | None, bool]:
+        """The record for an identifier, and whether it came from the cache."""
+        raw, cached = await self._run(
+            f"{VERSION}:{source}:id:{kind}:{value.lower()}", call, lambda r: r.model_dump(mode="json") if r else None
+        )
+        return (Record.model_validate(raw) if raw else None), cached
+
+    async def search(
+        self, source: str, ref: Reference, call: Callable[[], Awaitable[list[Record]]]
+    ) -> tuple[list[Record], bool]:
+        """Candidates for a reference from one source, and whether they came from the cache."""
+        key = f"{VERSION}:{source}:search:{digest(ref.model_dump(mode='json'))}"
+        raw, cached = await self._run(key, call, lambda rs: [r.model_dump(mode="json") for r in rs])
+        return _RECORDS.validate_python(raw), cached
+
+    async def _run(self, key: str, call: Callable[[], Awaitable[T]], encode: Callable[[T], Any]) -> tuple[Any, bool]:
+        if self._cache is not None and (entry := await self._cache.get(key)) is not None:
+            self.hits += 1
+            return entry.value, True
+        if key in self._inflight:  # the same question is on its way: share its answer (or its failure)
+            return await asyncio.shield(self._inflight[key]), False
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            encoded = encode(await call())
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here: waiters re-raise it, nobody else must
+            raise
+        finally:
+            self._inflight.pop(key, None)
+        future.set_result(encoded)
+        if self._cache is not None:
+            ttl = self._settings.cache_ttl if encoded else self._settings.cache_negative_ttl
+            await self._cache.set(key, encoded, ttl)
+        return encoded, False
+
+    async def verdict(self, item: str | dict[str, Any], sources: Sequence[str]) -> Result | None:
+        if self._cache is None:
+            return None
+        entry = await self._cache.get(_verdict_key(item, sources))
+        if entry is None:
+            return None
+        self.hits += 1
+        return Result.model_validate({**entry.value, "input": item})
+
+    async def keep_verdict(self, item: str | dict[str, Any], sources: Sequence[str], result: Result) -> None:
+        """Cache a verdict reached with every source answering; one shaped by a failure is asked again next time."""
+        failed = any(
+            s.status not in (SourceStatus.MATCH, SourceStatus.NO_MATCH, SourceStatus.SKIPPED) for s in result.sources
+        )
+        if self._cache is None or failed:
+            return
+        await self._cache.set(
+            _verdict_key(item, sources), result.model_dump(mode="json", exclude={"input"}), self._settings.cache_ttl
+        )
+
+
+def _verdict_key(item: str | dict[str, Any], sources: Sequence[str]) -> str:
+    return f"{VERSION}:verdict:{digest([item, sorted(sources)])}"

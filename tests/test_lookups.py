@@ -1,0 +1,106 @@
+"""Caching and deduplication of upstream answers and verdicts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from app.cache import Cache, open_cache
+from app.errors import SourceUnavailable
+from app.lookups import Lookups
+from app.models import Record, Reference, Result, SourceReport, SourceStatus, Verdict
+from app.settings import Settings
+
+RECORD = Record(source="crossref", title="A paper", doi="10.1000/x")
+
+
+@pytest.fixture
+async def cache() -> AsyncIterator[Cache]:
+    c = open_cache("sqlite:///:memory:")
+    yield c
+    await c.close()
+
+
+class Counting:
+    """An upstream call that counts how often it is made."""
+
+    def __init__(self, answer: object = None, error: Exception | None = None) -> None:
+        self.calls = 0
+        self.answer = answer
+        self.error = error
+        self.release = asyncio.Event()
+        self.release.set()
+
+    async def __call__(self) -> object:
+        self.calls += 1
+        await self.release.wait()
+        if self.error:
+            raise self.error
+        return self.answer
+
+
+async def test_a_cached_record_is_not_asked_again(cache: Cache, settings: Settings) -> None:
+    lookups, call = Lookups(cache, settings), Counting(RECORD)
+    assert await lookups.resolve("crossref", "doi", "10.1000/X", call) == (RECORD, False)  # type: ignore[arg-type]
+    assert await lookups.resolve("crossref", "doi", "10.1000/x", call) == (RECORD, True)  # type: ignore[arg-type]
+    assert call.calls == 1
+
+
+async def test_a_negative_answer_is_cached_too(cache: Cache, settings: Settings) -> None:
+    lookups, call = Lookups(cache, settings), Counting(None)
+    await lookups.resolve("crossref", "doi", "10.1000/none", call)  # type: ignore[arg-type]
+    assert await lookups.resolve("crossref", "doi", "10.1000/none", call) == (None, True)  # type: ignore[arg-type]
+    assert call.calls == 1
+
+
+async def test_a_failure_is_never_cached(cache: Cache, settings: Settings) -> None:
+    lookups, call = Lookups(cache, settings), Counting(error=SourceUnavailable("crossref", "HTTP 503"))
+    for _ in range(2):
+        with pytest.raises(SourceUnavailable):
+            await lookups.resolve("crossref", "doi", "10.1000/x", call)  # type: ignore[arg-type]
+    assert call.calls == 2
+
+
+async def test_identical_questions_in_flight_share_one_call(settings: Settings) -> None:
+    lookups, call = Lookups(None, settings), Counting([RECORD])
+    call.release.clear()
+    ref = Reference(title="A paper")
+    tasks = [asyncio.create_task(lookups.search("openalex", ref, call)) for _ in range(5)]  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    call.release.set()
+    answers = await asyncio.gather(*tasks)
+    assert call.calls == 1 and all(records == [RECORD] for records, _ in answers)
+
+
+async def test_a_verdict_reached_without_failures_is_reused(cache: Cache, settings: Settings) -> None:
+    lookups = Lookups(cache, settings)
+    result = Result(
+        index=3,
+        input="x",
+        reference={},
+        verdict=Verdict.VERIFIED,
+        confidence=0.9,
+        explanation="ok",
+        sources=[SourceReport(name="crossref", status=SourceStatus.MATCH)],
+    )
+    await lookups.keep_verdict("x", ["crossref"], result)
+    cached = await lookups.verdict("x", ["crossref"])
+    assert cached is not None and cached.verdict is Verdict.VERIFIED
+    assert await lookups.verdict("x", ["crossref", "openalex"]) is None  # other sources, other question
+
+
+async def test_a_verdict_shaped_by_a_failure_is_not_reused(cache: Cache, settings: Settings) -> None:
+    lookups = Lookups(cache, settings)
+    result = Result(
+        index=0,
+        input="x",
+        reference={},
+        verdict=Verdict.UNVERIFIED,
+        confidence=0.5,
+        explanation="",
+        sources=[SourceReport(name="crossref", status=SourceStatus.TIMEOUT)],
+    )
+    await lookups.keep_verdict("x", ["crossref"], result)
+    assert await lookups.verdict("x", ["crossref"]) is None
