@@ -6,11 +6,14 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
+from contextlib import aclosing
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 
+from app.batch import as_decided, parse_items
 from app.errors import InputError
 from app.models import Result, Summary, VerifyResponse
 from app.parsing import parse_document
@@ -26,6 +29,7 @@ _TYPES = {
     ".json": "application/vnd.citationstyles.csl+json",
     ".csl": "application/vnd.citationstyles.csl+json",
 }
+BAR_WIDTH = 30
 
 
 def read_items(path: Path) -> list[str | dict[str, Any]]:
@@ -39,13 +43,57 @@ def read_items(path: Path) -> list[str | dict[str, Any]]:
     return parse_document(text, content_type)
 
 
-async def check(path: Path, settings: Settings, *, progress: bool = True) -> list[Result]:
+class Progress:
+    """Progress on `stream`: a bar redrawn in place on a terminal; else (a log, a pipe) a line per 10 %."""
+
+    def __init__(self, total: int, stream: TextIO, *, tty: bool | None = None) -> None:
+        self.total = total
+        self.done = 0
+        self.stream = stream
+        self.tty = stream.isatty() if tty is None else tty
+        self._tenths = 0
+
+    def __call__(self, result: Result) -> None:
+        self.done += 1
+        if self.tty:
+            filled = BAR_WIDTH * self.done // max(self.total, 1)
+            bar = "#" * filled + "." * (BAR_WIDTH - filled)
+            end = "\n" if self.done >= self.total else ""
+            self.stream.write(f"\r[{bar}] {self.done}/{self.total}{end}")
+            self.stream.flush()
+            return
+        tenths = 10 * self.done // max(self.total, 1)
+        if tenths > self._tenths:
+            self._tenths = tenths
+            self.stream.write(f"verified {self.done}/{self.total} ({10 * tenths}%)\n")
+            self.stream.flush()
+
+
+async def check(
+    path: Path,
+    settings: Settings,
+    *,
+    on_result: Callable[[Result], None] | None = None,
+    progress: TextIO | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[Result]:
+    """Verify the references in `path`; the results in input order.
+
+    `on_result` sees each result as it is decided; `progress` (a stream) gets a `Progress` display;
+    `transport` replaces the network (tests).
+    """
     items = read_items(path)
-    async with httpx.AsyncClient(headers={"User-Agent": settings.user_agent}) as client:
+    tasks = parse_items(items)  # every item parsed first: an unusable one stops the run before any lookup
+    listeners = [f for f in (on_result, Progress(len(tasks), progress) if progress else None) if f is not None]
+    results: list[Result] = []
+    async with httpx.AsyncClient(transport=transport, headers={"User-Agent": settings.user_agent}) as client:
         verifier = Verifier(build_sources(client, settings), settings)
-        if progress:
-            print(f"verifying {len(items)} references ...", file=sys.stderr)
-        return await verifier.verify(items)
+        async with aclosing(as_decided(verifier, tasks, concurrency=settings.concurrency)) as decided:
+            async for result in decided:
+                results.append(result)
+                for listener in listeners:
+                    listener(result)
+    return sorted(results, key=lambda r: r.index)
 
 
 def render_table(results: list[Result]) -> str:
@@ -64,7 +112,12 @@ def render_table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _print_line(result: Result) -> None:
+    print(result.model_dump_json(), flush=True)
+
+
+def main(argv: list[str] | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> int:
+    """The `refverify` command; `transport` replaces the network for `check` (tests)."""
     parser = argparse.ArgumentParser(prog="refverify", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP service")
@@ -72,7 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int)
     checker = commands.add_parser("check", help="verify the references in FILE (BibTeX, RIS, CSL-JSON, text)")
     checker.add_argument("file", type=Path)
-    checker.add_argument("--json", action="store_true", help="print the JSON response instead of a table")
+    output = checker.add_mutually_exclusive_group()
+    output.add_argument(
+        "--format",
+        choices=("table", "json", "ndjson"),
+        default="table",
+        help="table (default); json: the /v1/verify response; ndjson: one result per line as decided, then the summary",
+    )
+    output.add_argument("--json", dest="format", action="store_const", const="json", help="same as --format json")
+    checker.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
     settings = Settings()
 
@@ -80,15 +141,31 @@ def main(argv: list[str] | None = None) -> int:
         import uvicorn
 
         from app.main import create_app
+        from app.observability import configure_logging
 
-        uvicorn.run(create_app(settings), host=args.host or settings.host, port=args.port or settings.port)
+        configure_logging()
+        # access_log off: the app writes its own structured line per request (app/observability.py).
+        uvicorn.run(
+            create_app(settings), host=args.host or settings.host, port=args.port or settings.port, access_log=False
+        )
         return 0
+    ndjson = args.format == "ndjson"
     try:
-        results = asyncio.run(check(args.file, settings, progress=not args.json))
+        results = asyncio.run(
+            check(
+                args.file,
+                settings,
+                on_result=_print_line if ndjson else None,
+                progress=None if args.quiet else sys.stderr,
+                transport=transport,
+            )
+        )
     except (InputError, OSError, json.JSONDecodeError) as exc:
         print(f"refverify: {exc}", file=sys.stderr)
         return 2
-    if args.json:
+    if ndjson:
+        print(json.dumps({"summary": Summary.of(results).model_dump()}))
+    elif args.format == "json":
         print(VerifyResponse(results=results, summary=Summary.of(results)).model_dump_json(indent=2))
     else:
         print(render_table(results))

@@ -159,7 +159,8 @@ def _is_same_work(c: Candidate, ref: Reference) -> bool:
         # The title's words, the year and nothing contradicting; with an author or a place when either is known.
         return bool(s.author) or s.volume is True or s.page is True or (s.author is None and s.volume is None)
     if ref.raw and s.title_share < TITLE_SHARE:
-        # No usable title: the record's place in its venue identifies it.
-        placed = s.year and s.volume and s.page and s.venue is not False
-        return bool(placed) and s.author is not False
+        # No usable title: the venue and year, with the first author or the volume and first page, identify it.
+        if False in (s.author, s.year, s.volume, s.page) or not (s.venue and s.year):
+            return False
+        return bool(s.author) or bool(s.volume and s.page)
     return False

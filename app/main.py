@@ -1,8 +1,10 @@
 """The application factory. Nothing runs at import: `create_app()` builds an app whose lifespan owns every
-resource (the one HTTP client, the sources, the verifier) and hands them to routes as typed state."""
+resource (the one HTTP client, the sources, the verifier, the job store and its running jobs) and hands them to
+routes as typed state."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
@@ -10,23 +12,32 @@ from typing import TypedDict
 import httpx
 from fastapi import FastAPI
 
-from app.api import problems
-from app.api.routes import router
+from app.api import jobs, problems, routes
+from app.batch import JobRunner
+from app.cache import StoreUnavailable
+from app.jobs import JobStore, open_job_store
+from app.observability import Metrics, RequestObserver
 from app.settings import Settings
 from app.sources import build_sources
 from app.sources.base import Source
 from app.verifier import Verifier
+
+log = logging.getLogger(__name__)
 
 
 class State(TypedDict):
     settings: Settings
     sources: dict[str, Source]
     verifier: Verifier
+    store: JobStore
+    jobs: JobRunner
+    metrics: Metrics
 
 
 def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """Build the service. `transport` replaces the network (tests pass a respx or MockTransport)."""
     settings = settings or Settings()
+    metrics = Metrics()  # one registry per app, so apps (and tests) never count into each other
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
@@ -35,7 +46,25 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
             transport=transport, headers={"User-Agent": settings.user_agent}, limits=limits
         ) as client:
             sources = build_sources(client, settings)
-            yield State(settings=settings, sources=sources, verifier=Verifier(sources, settings))
+            verifier = Verifier(sources, settings)
+            store = open_job_store(settings.cache_url)
+            runner = JobRunner(
+                store,
+                verifier,
+                concurrency=settings.concurrency,
+                on_result=metrics.result,
+                on_event=metrics.job,
+            )
+            metrics.jobs_running.set_function(lambda: len(runner.running))
+            try:
+                await _resume(runner)
+                yield State(
+                    settings=settings, sources=sources, verifier=verifier, store=store, jobs=runner, metrics=metrics
+                )
+            finally:
+                # Cancelled jobs stay unfinished in the store: the next start resumes them.
+                await runner.close()
+                await store.close()
 
     app = FastAPI(
         title="refverify",
@@ -43,6 +72,20 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
         summary="Checks that cited publications exist and are cited correctly.",
         lifespan=lifespan,
     )
-    app.include_router(router)
+    app.include_router(routes.router)
+    app.include_router(jobs.router)
     problems.install(app)
+    app.add_middleware(RequestObserver, metrics=metrics)
     return app
+
+
+async def _resume(runner: JobRunner) -> None:
+    """Restart the jobs a previous process left unfinished. A store that is down does not stop the service:
+    `/readyz` reports it, and the jobs resume on the next start."""
+    try:
+        resumed = await runner.resume()
+    except StoreUnavailable as exc:
+        log.warning("could not resume unfinished jobs: %s", exc)
+        return
+    if resumed:
+        log.info("resumed %d unfinished jobs", len(resumed))

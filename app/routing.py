@@ -52,7 +52,9 @@ def route(ref: Reference, kind: Kind) -> Route:
         api = NEWS_APIS.get(site or "")
         # The outlet's own archive API speaks for it; Wikipedia quoting the headline is supporting evidence only.
         stages: tuple[tuple[str, ...], ...] = (((api,),) if api else ()) + ((("wikipedia",),) if ref.title else ())
-        if kind is Kind.WEBPAGE and ref.authors:  # an authored page may be a paper's landing page
+        # An authored page may be a paper's landing page; a magazine article with volume and page is indexed
+        # like a journal's (Scientific American, New Scientist carry DOIs).
+        if (kind is Kind.WEBPAGE and ref.authors) or ref.volume or ref.pages or ref.doi:
             stages += scholarly
         authoritative = frozenset({api}) if api else frozenset()
         if ref.url:  # a cited URL that does not answer and was never archived did not exist

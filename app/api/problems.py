@@ -9,7 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.cache import StoreUnavailable
 from app.errors import InputError
+from app.jobs import UnknownJob
 
 PROBLEM = "application/problem+json"
 
@@ -48,8 +50,23 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, str(exc.detail), str(exc.detail))
 
 
+async def _unknown_job(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UnknownJob)
+    return problem(404, "Unknown job", f"No job has id {exc.args[0]!r}.")
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StoreUnavailable)
+    # Retry-After: the store is usually back within seconds (a Redis failover, a locked SQLite file).
+    response = problem(503, "Job store unavailable", str(exc))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(UnsupportedMediaType, _unsupported)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(UnknownJob, _unknown_job)
+    app.add_exception_handler(StoreUnavailable, _store_unavailable)

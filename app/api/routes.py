@@ -1,47 +1,50 @@
-"""HTTP routes. Thin: read the input, call the verifier, return models."""
+"""HTTP routes for synchronous verification, the source list, health and metrics. Thin: read, call, return."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
 
+from app.batch import Task, as_decided, parse_items
+from app.cache import StoreUnavailable
 from app.errors import InputError
-from app.models import Summary, VerifyResponse
-from app.parsing import parse_document
+from app.jobs import JobStore
+from app.models import Result, Summary, VerifyResponse
+from app.observability import CONTENT_TYPE, Metrics
 from app.settings import Settings
 from app.sources import ADAPTERS
 from app.sources.base import Source
 from app.verifier import Verifier
 
-from .problems import UnsupportedMediaType
+from .inputs import (
+    NDJSON,
+    REQUEST_BODY,
+    VerifyOptions,
+    VerifyRequest,
+    get_metrics,
+    get_settings,
+    get_sources,
+    get_store,
+    get_verifier,
+    read_request,
+    wants_ndjson,
+)
+
+__all__ = ["VerifyOptions", "VerifyRequest", "read_request", "router"]
 
 router = APIRouter()
 
-DOCUMENT_TYPES = (
-    "text/plain",
-    "application/x-bibtex",
-    "application/x-research-info-systems",
-    "application/vnd.citationstyles.csl+json",
-)
-
-
-class VerifyOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    sources: list[str] | None = Field(None, description="Consult only these sources (names from /v1/sources).")
-
-
-class VerifyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    references: list[str | dict[str, Any]] = Field(
-        description="Free-text citations, single BibTeX entries, bare identifiers, or CSL-JSON objects.",
-        min_length=1,
-    )
-    options: VerifyOptions = VerifyOptions()
+# Seconds the readiness probe waits for the job store: a hung Redis must not hang the probe.
+READY_TIMEOUT = 2.0
+# An id no job has (ids are uuid4 hex): looking it up is the cheapest call that touches the store.
+_PROBE_ID = "readiness-probe"
 
 
 class SourceInfo(BaseModel):
@@ -55,67 +58,45 @@ class Health(BaseModel):
     status: str
 
 
-def get_verifier(request: Request) -> Verifier:
-    verifier: Verifier = request.state.verifier
-    return verifier
+_NDJSON_DOC = {
+    "description": "The results; with `Accept: application/x-ndjson`, one `Result` per line as each is decided "
+    '(completion order, each with its `index`), then a line `{"summary": {...}}`.',
+    "content": {NDJSON: {"schema": {"type": "string"}}},
+}
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.state.settings
-    return settings
-
-
-def get_sources(request: Request) -> dict[str, Source]:
-    sources: dict[str, Source] = request.state.sources
-    return sources
-
-
-async def read_request(request: Request) -> VerifyRequest:
-    """The request body as a `VerifyRequest`, whatever supported content type it came in."""
-    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    raw = await request.body()
-    if content_type in ("application/json", ""):
-        try:
-            return VerifyRequest.model_validate_json(raw)
-        except ValidationError as exc:
-            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from exc
-    if content_type not in DOCUMENT_TYPES:
-        raise UnsupportedMediaType(content_type, ("application/json", *DOCUMENT_TYPES))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError("body is not UTF-8 text", where=f"byte {exc.start}") from exc
-    items = parse_document(text, content_type)
-    if not items:
-        raise InputError("no references found in the body")
-    return VerifyRequest(references=items)
-
-
-@router.post(
-    "/v1/verify",
-    response_model=VerifyResponse,
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "application/json": {"schema": VerifyRequest.model_json_schema()},
-                **{t: {"schema": {"type": "string"}} for t in DOCUMENT_TYPES},
-            },
-            "required": True,
-        }
-    },
-)
+@router.post("/v1/verify", response_model=VerifyResponse, responses={200: _NDJSON_DOC}, openapi_extra=REQUEST_BODY)
 async def verify(
+    request: Request,
     body: Annotated[VerifyRequest, Depends(read_request)],
     verifier: Annotated[Verifier, Depends(get_verifier)],
     settings: Annotated[Settings, Depends(get_settings)],
-) -> VerifyResponse:
+    metrics: Annotated[Metrics, Depends(get_metrics)],
+) -> VerifyResponse | Response:
     """Verify a list of references: JSON `{"references": [...]}` or a whole BibTeX, RIS, CSL-JSON or text file."""
     if len(body.references) > settings.max_references:
         raise InputError(f"at most {settings.max_references} references per request", where="references")
     if body.options.sources is not None:
         verifier = verifier.restricted_to(body.options.sources)
+    if wants_ndjson(request):
+        # Parsed before the first byte is sent, so an unusable item is still a 400, not a broken stream.
+        lines = _ndjson(verifier, parse_items(body.references), settings.concurrency, metrics)
+        return StreamingResponse(lines, media_type=NDJSON)
     results = await verifier.verify(body.references)
+    for result in results:
+        metrics.result(result)
     return VerifyResponse(results=results, summary=Summary.of(results))
+
+
+async def _ndjson(verifier: Verifier, tasks: list[Task], concurrency: int, metrics: Metrics) -> AsyncIterator[str]:
+    results: list[Result] = []
+    # aclosing: a client that disconnects cancels the references still in flight at once.
+    async with aclosing(as_decided(verifier, tasks, concurrency=concurrency)) as decided:
+        async for result in decided:
+            metrics.result(result)
+            results.append(result)
+            yield result.model_dump_json() + "\n"
+    yield json.dumps({"summary": Summary.of(results).model_dump()}) + "\n"
 
 
 @router.get("/v1/sources", response_model=list[SourceInfo])
@@ -145,4 +126,22 @@ async def sources(
 
 @router.get("/healthz", response_model=Health)
 async def healthz() -> Health:
+    """Liveness: the process answers."""
     return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, responses={503: {"description": "The job store does not answer."}})
+async def readyz(store: Annotated[JobStore, Depends(get_store)]) -> Health:
+    """Readiness: the job store answers a lookup (503 problem+json when it fails or takes over 2 s)."""
+    try:
+        async with asyncio.timeout(READY_TIMEOUT):
+            await store.get(_PROBE_ID)
+    except TimeoutError as exc:
+        raise StoreUnavailable(f"the job store did not answer within {READY_TIMEOUT:g} s") from exc
+    return Health(status="ready")
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE: {}}}})
+async def metrics(metrics: Annotated[Metrics, Depends(get_metrics)]) -> Response:
+    """Counters and histograms in the Prometheus text exposition format."""
+    return Response(metrics.render(), media_type=CONTENT_TYPE)

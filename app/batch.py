@@ -1,0 +1,184 @@
+"""Batches of references: results as they are decided, and background jobs that persist them.
+
+`Verifier.verify` answers a whole list at once; `as_decided` drives `Verifier.verify_reference` itself so callers
+(the NDJSON stream, job workers, the CLI's progress bar) see each `Result` the moment it is decided.
+`JobRunner` owns the background tasks behind `POST /v1/jobs`: it writes every result to the `JobStore` as it
+arrives, resumes unfinished jobs after a restart, and cancels its tasks on shutdown (leaving them resumable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+from app.cache import StoreUnavailable
+from app.errors import InputError
+from app.jobs import JobStatus, JobStore, UnknownJob
+from app.models import Reference, Result
+from app.parsing import parse_item
+from app.verifier import Verifier
+
+log = logging.getLogger(__name__)
+
+Item = str | dict[str, Any]
+
+# Largest job `POST /v1/jobs` accepts. Far above `max_references` (a synchronous request) because a job answers
+# at once and is worked through in the background; the bound keeps one submission's parse (~0.25 ms an item,
+# off the event loop) and its stored inputs to tens of megabytes.
+MAX_JOB_REFERENCES = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One reference to decide: its position in the input, the item as given and what was understood."""
+
+    index: int
+    item: Item
+    ref: Reference
+
+
+def parse_items(items: Sequence[Item], indexes: Sequence[int] | None = None) -> list[Task]:
+    """Parse the items at `indexes` (all by default); an unusable one raises `InputError` naming `references[i]`."""
+    chosen = range(len(items)) if indexes is None else indexes
+    return [Task(i, items[i], parse_item(items[i], where=f"references[{i}]")) for i in chosen]
+
+
+async def as_decided(verifier: Verifier, tasks: Sequence[Task], *, concurrency: int) -> AsyncGenerator[Result, None]:
+    """Each task's `Result` as soon as it is decided (completion order; each carries its `index`).
+
+    At most `concurrency` references are in flight. Closing the iterator early (a client that went away, a
+    cancelled job) cancels the references still in flight. An unexpected error in one reference is re-raised here.
+    """
+    pending = iter(tasks)
+    decided: asyncio.Queue[Result | Exception] = asyncio.Queue()
+
+    async def worker() -> None:
+        # Workers share one iterator: `next` never awaits, so no two workers take the same task.
+        for task in pending:
+            try:
+                decided.put_nowait(await verifier.verify_reference(task.ref, index=task.index, item=task.item))
+            except Exception as exc:  # a bug, not an upstream failure (those are in the Result): surface it
+                decided.put_nowait(exc)
+                return
+
+    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(tasks)))]
+    try:
+        for _ in range(len(tasks)):
+            outcome = await decided.get()
+            if isinstance(outcome, Exception):
+                raise outcome
+            yield outcome
+    finally:
+        for w in workers:
+            w.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+
+class JobFailed(Exception):
+    """A job that cannot go on; its message is stored as the job's error."""
+
+
+class JobRunner:
+    """The background tasks that verify jobs, one per job, registered here until they end.
+
+    `on_result` sees every decided result, `on_event` each job's "created", "resumed", "done" and "failed"
+    (both for metrics).
+    """
+
+    def __init__(
+        self,
+        store: JobStore,
+        verifier: Verifier,
+        *,
+        concurrency: int,
+        on_result: Callable[[Result], None] = lambda _: None,
+        on_event: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        self._store = store
+        self._verifier = verifier
+        self._concurrency = concurrency
+        self._on_result = on_result
+        self._on_event = on_event
+        self._running: dict[str, asyncio.Task[None]] = {}
+
+    @property
+    def running(self) -> list[str]:
+        """Ids of the jobs being worked on by this process."""
+        return list(self._running)
+
+    async def submit(self, items: list[Item]) -> str:
+        """Parse every item (an unusable one is an `InputError`, and no job is made), store the job, start it."""
+        tasks = await asyncio.to_thread(parse_items, items)
+        job_id = await self._store.create(len(items), items)
+        self._on_event("created")
+        self._start(job_id, tasks)
+        return job_id
+
+    async def resume(self) -> list[str]:
+        """Restart every unfinished job of the store on the references it has no result for; their ids.
+
+        Returns at once: each job reloads and parses its inputs in its own task.
+        """
+        resumed = [job_id for job_id in await self._store.unfinished() if job_id not in self._running]
+        for job_id in resumed:
+            self._on_event("resumed")
+            self._start(job_id, None)
+        return resumed
+
+    async def wait(self, job_id: str) -> None:
+        """Until the job's task ends (for tests and graceful drains); at once when it is not running here."""
+        if (task := self._running.get(job_id)) is not None:
+            await asyncio.shield(task)
+
+    async def close(self) -> None:
+        """Cancel every running job and wait for the tasks to end. Their status stays unfinished: resumable."""
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _start(self, job_id: str, tasks: list[Task] | None) -> None:
+        task = asyncio.create_task(self._run(job_id, tasks), name=f"job-{job_id}")
+        self._running[job_id] = task
+        task.add_done_callback(lambda _: self._running.pop(job_id, None))
+
+    async def _reload(self, job_id: str) -> list[Task]:
+        """The references of a stored job still without a result."""
+        items = await self._store.items(job_id)
+        if items is None:
+            raise UnknownJob(job_id)
+        todo = await self._store.pending(job_id)
+        try:
+            return await asyncio.to_thread(parse_items, items, todo)
+        except InputError as exc:  # stored inputs the parser no longer reads: fail the job, naming the item
+            raise JobFailed(f"cannot resume: {exc}") from exc
+
+    async def _run(self, job_id: str, tasks: list[Task] | None) -> None:
+        try:
+            if tasks is None:
+                tasks = await self._reload(job_id)
+            await self._store.set_status(job_id, JobStatus.RUNNING)
+            # aclosing: on cancellation the references in flight are cancelled now, not when garbage-collected.
+            async with aclosing(as_decided(self._verifier, tasks, concurrency=self._concurrency)) as results:
+                async for result in results:
+                    await self._store.add_result(job_id, result.index, result.model_dump(mode="json"))
+                    self._on_result(result)
+            # The store marks the job done with its last result; this covers a job resumed with nothing left.
+            await self._store.set_status(job_id, JobStatus.DONE)
+            self._on_event("done")
+        except asyncio.CancelledError:
+            raise
+        except StoreUnavailable as exc:
+            # Nothing is lost: what was decided is stored, and the job, still unfinished, resumes on restart.
+            log.warning("job %s paused, the job store failed: %s", job_id, exc)
+        except Exception as exc:
+            log.exception("job %s failed", job_id)
+            self._on_event("failed")
+            try:
+                await self._store.set_status(job_id, JobStatus.FAILED, error=str(exc) or type(exc).__name__)
+            except Exception:  # the store itself is down: the job stays unfinished and resumes on restart
+                log.warning("job %s: could not record the failure", job_id)
