@@ -12,7 +12,8 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -22,6 +23,16 @@ from app.settings import Settings
 
 T = TypeVar("T")
 _RECORDS = TypeAdapter(list[Record])
+
+
+@dataclass(frozen=True)
+class Answer(Generic[T]):
+    """An upstream answer, and whether it came from the cache (no upstream call was made)."""
+
+    value: T
+    cached: bool
+
+
 VERSION = "v1"  # bump when the shape of cached answers or the decision rules change
 
 
@@ -40,20 +51,20 @@ class Lookups:
 
     async def resolve(
         self, source: str, kind: str, value: str, call: Callable[[], Awaitable[Record | None]]
-    ) -> tuple[Record | None, bool]:
-        """The record for an identifier, and whether it came from the cache."""
+    ) -> Answer[Record | None]:
+        """The record for an identifier (None: the source has none)."""
         raw, cached = await self._run(
             f"{VERSION}:{source}:id:{kind}:{value.lower()}", call, lambda r: r.model_dump(mode="json") if r else None
         )
-        return (Record.model_validate(raw) if raw else None), cached
+        return Answer(Record.model_validate(raw) if raw else None, cached)
 
     async def search(
         self, source: str, ref: Reference, call: Callable[[], Awaitable[list[Record]]]
-    ) -> tuple[list[Record], bool]:
-        """Candidates for a reference from one source, and whether they came from the cache."""
+    ) -> Answer[list[Record]]:
+        """Candidates for a reference from one source."""
         key = f"{VERSION}:{source}:search:{digest(ref.model_dump(mode='json'))}"
         raw, cached = await self._run(key, call, lambda rs: [r.model_dump(mode="json") for r in rs])
-        return _RECORDS.validate_python(raw), cached
+        return Answer(_RECORDS.validate_python(raw), cached)
 
     async def _run(self, key: str, call: Callable[[], Awaitable[T]], encode: Callable[[T], Any]) -> tuple[Any, bool]:
         if self._cache is not None and (entry := await self._cache.get(key)) is not None:

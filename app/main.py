@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from app.api import jobs, problems, routes
 from app.batch import JobRunner
-from app.cache import StoreUnavailable
+from app.cache import StoreUnavailable, open_cache
 from app.jobs import JobStore, open_job_store
 from app.observability import Metrics, RequestObserver
 from app.settings import Settings
@@ -46,7 +46,9 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
             transport=transport, headers={"User-Agent": settings.user_agent}, limits=limits
         ) as client:
             sources = build_sources(client, settings)
-            verifier = Verifier(sources, settings)
+            # The cache and the job store share `cache_url` (one SQLite file or one Redis); neither connects yet.
+            cache = open_cache(settings.cache_url)
+            verifier = Verifier(sources, settings, cache=cache)
             store = open_job_store(settings.cache_url)
             runner = JobRunner(
                 store,
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
                 on_event=metrics.job,
             )
             metrics.jobs_running.set_function(lambda: len(runner.running))
+            cache_metrics = metrics.watch_cache(cache)
             try:
                 await _resume(runner)
                 yield State(
@@ -65,6 +68,8 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
                 # Cancelled jobs stay unfinished in the store: the next start resumes them.
                 await runner.close()
                 await store.close()
+                await cache.close()
+                metrics.registry.unregister(cache_metrics)
 
     app = FastAPI(
         title="refverify",

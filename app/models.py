@@ -135,6 +135,7 @@ class SourceReport(BaseModel):
     name: str
     status: SourceStatus
     detail: str | None = None
+    calls: int = Field(0, description="Upstream lookups made for this reference (cache hits not counted).")
 
 
 class Discrepancy(BaseModel):

@@ -14,12 +14,15 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 
 from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.models import Result, SourceStatus
+from app.cache import Cache
+from app.models import Result
 
 __all__ = ["CONTENT_TYPE", "Metrics", "RequestObserver", "configure_logging"]
 
@@ -52,7 +55,7 @@ class Metrics:
         self.verdicts = Counter("refverify_verdicts", "References decided, by verdict.", ["verdict"], registry=r)
         self.upstream = Counter(
             "refverify_upstream_calls",
-            "Sources consulted for a reference, by how they answered.",
+            "Upstream lookups made (cache hits excluded), by source and how the source last answered.",
             ["source", "status"],
             registry=r,
         )
@@ -65,22 +68,44 @@ class Metrics:
         self.jobs_running = Gauge("refverify_jobs_running", "Batch jobs being worked on by this process.", registry=r)
 
     def result(self, result: Result) -> None:
-        """Count one decided reference: its verdict and each source it consulted (one call per non-skipped one)."""
+        """Count one decided reference: its verdict and the upstream lookups it made, per source."""
         self.references.inc()
         self.verdicts.labels(result.verdict.value).inc()
         for report in result.sources:
-            if report.status is not SourceStatus.SKIPPED:
-                self.upstream.labels(report.name, report.status.value).inc()
+            if report.calls:
+                self.upstream.labels(report.name, report.status.value).inc(report.calls)
 
     def cache_hit(self, source: str) -> None:
         """Hook for the cache: one upstream answer for `source` served without calling it."""
         self.cache_hits.labels(source).inc()
+
+    def watch_cache(self, cache: Cache) -> CacheCollector:
+        """Export `cache.stats()` at each scrape; unregister the returned collector when the cache closes."""
+        collector = CacheCollector(cache)
+        self.registry.register(collector)
+        return collector
 
     def job(self, event: str) -> None:
         self.jobs.labels(event).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class CacheCollector:
+    """The cache's own hit, miss and error counts, read when scraped (the cache counts; we only expose)."""
+
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._cache.stats()
+        family = CounterMetricFamily(
+            "refverify_cache_operations", "Cache reads by outcome (hit, miss) and backend errors.", labels=["outcome"]
+        )
+        for outcome, count in (("hit", stats.hits), ("miss", stats.misses), ("error", stats.errors)):
+            family.add_metric([outcome], count)
+        yield family
 
 
 class RequestObserver:

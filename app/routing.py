@@ -46,7 +46,10 @@ class Route:
 
 def route(ref: Reference, kind: Kind) -> Route:
     """The lookup plan for a reference of this kind."""
-    scholarly = (TEXT_STAGES if ref.raw else TITLE_STAGES) if ref.title else RAW_STAGES if ref.raw else ()
+    if ref.title:
+        scholarly = TEXT_STAGES if ref.raw else TITLE_STAGES
+    else:  # a bare identifier has nothing else to search with
+        scholarly = RAW_STAGES if ref.raw and (ref.authors or ref.venue) else ()
     if kind in (Kind.NEWS, Kind.WEBPAGE):
         site = outlet_site(ref.venue) or url_site(ref.url)
         api = NEWS_APIS.get(site or "")

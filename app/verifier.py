@@ -21,7 +21,7 @@ from app.classify import classify
 from app.decision import Assessment, Candidate, assess, decide, judge
 from app.errors import InputError, SourceError, SourceRateLimited, SourceTimeout
 from app.evidence import Evidence
-from app.lookups import Lookups
+from app.lookups import Answer, Lookups
 from app.models import Record, Reference, Result, SourceReport, SourceStatus
 from app.parsing import parse_item
 from app.routing import Route, route
@@ -47,6 +47,7 @@ class Inquiry:
     doi_record: Record | None = None
     searched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # supporting evidence that is not a record of the work
+    calls: dict[str, int] = field(default_factory=dict)  # upstream lookups made, cache hits excluded
 
     @property
     def failed(self) -> list[str]:
@@ -186,7 +187,7 @@ class Verifier:
         answer = await self._ask(
             inquiry, name, self._lookups.resolve(name, kind, value, lambda: source.resolve(kind, value))
         )
-        record = answer[0] if answer else None
+        record = answer.value if answer else None
         if record is not None:
             inquiry.candidates.append(judge(inquiry.ref, record, by_identifier=True))
         return record
@@ -197,7 +198,7 @@ class Verifier:
         answer = await self._ask(
             inquiry, name, self._lookups.search(name, inquiry.ref, lambda: source.search(inquiry.ref))
         )
-        records = answer[0] if answer else []
+        records = answer.value if answer else []
         if name == "wikipedia":  # pages quoting the headline: support, not a record of the work
             inquiry.notes += [f"the headline is quoted on Wikipedia ({r.title})" for r in records][:1]
             return
@@ -209,6 +210,7 @@ class Verifier:
         try:
             value = await call
         except SourceError as exc:
+            inquiry.calls[name] = inquiry.calls.get(name, 0) + 1
             status = (
                 SourceStatus.TIMEOUT
                 if isinstance(exc, SourceTimeout)
@@ -218,6 +220,8 @@ class Verifier:
             )
             inquiry.reports[name] = SourceReport(name=name, status=status, detail=exc.message)
             return None
+        if not (isinstance(value, Answer) and value.cached):
+            inquiry.calls[name] = inquiry.calls.get(name, 0) + 1
         if name not in inquiry.reports or inquiry.reports[name].status is not SourceStatus.ERROR:
             inquiry.reports[name] = SourceReport(name=name, status=SourceStatus.NO_MATCH)
         return value
@@ -229,8 +233,8 @@ class Verifier:
         for name in self._sources:
             report = inquiry.reports.get(name, SourceReport(name=name, status=SourceStatus.SKIPPED))
             if name in matched_sources and report.status is SourceStatus.NO_MATCH:
-                report = SourceReport(name=name, status=SourceStatus.MATCH)
-            reports.append(report)
+                report = report.model_copy(update={"status": SourceStatus.MATCH})
+            reports.append(report.model_copy(update={"calls": inquiry.calls.get(name, 0)}))
         answered = {r.name for r in reports if r.status in (SourceStatus.MATCH, SourceStatus.NO_MATCH)}
         verdict, confidence, explanation = decide(
             ref,

@@ -9,7 +9,7 @@ import pytest
 
 from app.cache import Cache, open_cache
 from app.errors import SourceUnavailable
-from app.lookups import Lookups
+from app.lookups import Answer, Lookups
 from app.models import Record, Reference, Result, SourceReport, SourceStatus, Verdict
 from app.settings import Settings
 
@@ -43,15 +43,15 @@ class Counting:
 
 async def test_a_cached_record_is_not_asked_again(cache: Cache, settings: Settings) -> None:
     lookups, call = Lookups(cache, settings), Counting(RECORD)
-    assert await lookups.resolve("crossref", "doi", "10.1000/X", call) == (RECORD, False)  # type: ignore[arg-type]
-    assert await lookups.resolve("crossref", "doi", "10.1000/x", call) == (RECORD, True)  # type: ignore[arg-type]
+    assert await lookups.resolve("crossref", "doi", "10.1000/X", call) == Answer(RECORD, False)  # type: ignore[arg-type]
+    assert await lookups.resolve("crossref", "doi", "10.1000/x", call) == Answer(RECORD, True)  # type: ignore[arg-type]
     assert call.calls == 1
 
 
 async def test_a_negative_answer_is_cached_too(cache: Cache, settings: Settings) -> None:
     lookups, call = Lookups(cache, settings), Counting(None)
     await lookups.resolve("crossref", "doi", "10.1000/none", call)  # type: ignore[arg-type]
-    assert await lookups.resolve("crossref", "doi", "10.1000/none", call) == (None, True)  # type: ignore[arg-type]
+    assert await lookups.resolve("crossref", "doi", "10.1000/none", call) == Answer(None, True)  # type: ignore[arg-type]
     assert call.calls == 1
 
 
@@ -71,7 +71,7 @@ async def test_identical_questions_in_flight_share_one_call(settings: Settings) 
     await asyncio.sleep(0)
     call.release.set()
     answers = await asyncio.gather(*tasks)
-    assert call.calls == 1 and all(records == [RECORD] for records, _ in answers)
+    assert call.calls == 1 and all(answer.value == [RECORD] for answer in answers)
 
 
 async def test_a_verdict_reached_without_failures_is_reused(cache: Cache, settings: Settings) -> None:

@@ -120,3 +120,10 @@ def test_openapi_documents_the_verify_route(api: TestClient) -> None:
     spec = api.get("/openapi.json").json()
     content = spec["paths"]["/v1/verify"]["post"]["requestBody"]["content"]
     assert {"application/json", "application/x-bibtex", "text/plain"} <= content.keys()
+
+
+def test_openapi_documents_jobs_readiness_metrics_and_the_ndjson_answer(api: TestClient) -> None:
+    spec = api.get("/openapi.json").json()
+    assert {"/v1/jobs", "/v1/jobs/{job_id}", "/readyz", "/metrics"} <= spec["paths"].keys()
+    assert "application/x-ndjson" in spec["paths"]["/v1/verify"]["post"]["responses"]["200"]["content"]
+    assert "application/x-bibtex" in spec["paths"]["/v1/jobs"]["post"]["requestBody"]["content"]

@@ -1,0 +1,87 @@
+"""`POST /v1/verify` with `Accept: application/x-ndjson`: one line per result as decided, then the summary."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+
+from app.batch import as_decided, parse_items
+from app.errors import InputError
+from app.main import create_app
+from app.models import Result, Verdict
+from app.settings import Settings
+from app.verifier import Verifier
+
+from .conftest import offline, serve
+
+NDJSON = {"accept": "application/x-ndjson"}
+ITEMS = ["10.1000/a", "10.1000/b", "10.1000/c", "10.1000/d"]
+
+
+async def test_each_result_is_one_json_line_and_the_summary_comes_last(settings: Settings) -> None:
+    async with serve(create_app(settings, transport=httpx.MockTransport(offline))) as served:
+        response = await served.client.post("/v1/verify", json={"references": ITEMS}, headers=NDJSON)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    results = [Result.model_validate(line) for line in lines[:-1]]
+    assert sorted(r.index for r in results) == [0, 1, 2, 3]
+    assert lines[-1] == {"summary": {"total": 4, "verified": 0, "miscited": 0, "not_found": 0, "unverified": 4}}
+
+
+async def test_without_the_accept_header_the_answer_is_one_json_document(settings: Settings) -> None:
+    async with serve(create_app(settings, transport=httpx.MockTransport(offline))) as served:
+        response = await served.client.post("/v1/verify", json={"references": ITEMS}, headers={"accept": "*/*"})
+    assert response.headers["content-type"] == "application/json"
+    assert [r["index"] for r in response.json()["results"]] == [0, 1, 2, 3]
+
+
+async def test_an_unusable_item_is_still_a_400_problem_when_streaming(settings: Settings) -> None:
+    async with serve(create_app(settings, transport=httpx.MockTransport(offline))) as served:
+        response = await served.client.post("/v1/verify", json={"references": ["10.1000/a", ""]}, headers=NDJSON)
+    assert response.status_code == 400
+    assert response.json()["where"] == "references[1]"
+
+
+class _Stub(Verifier):
+    """Decides reference i after `delays[i]` turns of the event loop, recording how many run at once."""
+
+    def __init__(self, settings: Settings, delays: list[int]) -> None:
+        super().__init__({}, settings)
+        self.delays = delays
+        self.active = self.peak = 0
+
+    async def verify_reference(self, ref: object, *, index: int = 0, item: str | dict[str, object] = "") -> Result:
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            for _ in range(self.delays[index]):
+                await asyncio.sleep(0)
+        finally:
+            self.active -= 1
+        return Result(index=index, input=item, reference={}, verdict=Verdict.UNVERIFIED, confidence=0.5, explanation="")
+
+
+async def test_results_come_in_completion_order_within_the_concurrency_limit(settings: Settings) -> None:
+    # Two at once: 0 (30 turns) and 1 (1); then 2 (20) and 3 (2) take 1's place in turn, all before 0 ends.
+    stub = _Stub(settings, delays=[30, 1, 20, 2])
+    order = [r.index async for r in as_decided(stub, parse_items(ITEMS), concurrency=2)]
+    assert order == [1, 2, 3, 0]
+    assert stub.peak == 2
+
+
+async def test_closing_the_stream_early_cancels_the_references_in_flight(settings: Settings) -> None:
+    stub = _Stub(settings, delays=[1, 10_000, 10_000, 10_000])
+    decided = as_decided(stub, parse_items(ITEMS), concurrency=4)
+    assert (await anext(decided)).index == 0
+    await decided.aclose()
+    assert stub.active == 0
+
+
+def test_parsing_names_the_unusable_item() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_items(["10.1000/a", "   "])
+    assert caught.value.where == "references[1]"
