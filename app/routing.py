@@ -20,12 +20,18 @@ BOOKS = frozenset({"openlibrary", "google_books"})
 # News APIs and the outlet each speaks for.
 NEWS_APIS = {"theguardian.com": "guardian", "nytimes.com": "nyt"}
 
-# OpenAlex holds the widest catalogue and ANDs title words (a miss is informative); Crossref's bibliographic matcher
-# reads whole citation strings; Semantic Scholar, DBLP and Europe PMC cover what the others lack.
-TITLE_STAGES: tuple[tuple[str, ...], ...] = (("openalex",), ("crossref", "semantic_scholar"), ("dblp", "europepmc"))
+# One source per stage, stopping once the work is identified and checked: most references settle on the first or
+# second source, which keeps the upstream calls per reference low. OpenAlex holds the widest catalogue and ANDs
+# title words (a miss is informative); Crossref's bibliographic matcher reads whole citation strings; Semantic
+# Scholar, DBLP and Europe PMC cover what the others lack (proceedings venues, CS, biomedicine).
+TITLE_STAGES: tuple[tuple[str, ...], ...] = (
+    ("openalex",), ("crossref",), ("semantic_scholar",), ("dblp",), ("europepmc",)
+)
 # A citation given as text goes to Crossref's matcher first: it ranks on every field of the string (year, volume,
 # pages), which tells apart works sharing a title, and it returns the DOI of record.
-TEXT_STAGES: tuple[tuple[str, ...], ...] = (("crossref",), ("openalex", "semantic_scholar"), ("dblp", "europepmc"))
+TEXT_STAGES: tuple[tuple[str, ...], ...] = (
+    ("crossref",), ("openalex",), ("semantic_scholar",), ("dblp",), ("europepmc",)
+)
 # A citation without a recognisable title: only Crossref's matcher reads a whole string.
 RAW_STAGES: tuple[tuple[str, ...], ...] = (("crossref",),)
 
