@@ -25,12 +25,20 @@ NEWS_APIS = {"theguardian.com": "guardian", "nytimes.com": "nyt"}
 # title words (a miss is informative); Crossref's bibliographic matcher reads whole citation strings; Semantic
 # Scholar, DBLP and Europe PMC cover what the others lack (proceedings venues, CS, biomedicine).
 TITLE_STAGES: tuple[tuple[str, ...], ...] = (
-    ("openalex",), ("crossref",), ("semantic_scholar",), ("dblp",), ("europepmc",)
+    ("openalex",),
+    ("crossref",),
+    ("semantic_scholar",),
+    ("dblp",),
+    ("europepmc",),
 )
 # A citation given as text goes to Crossref's matcher first: it ranks on every field of the string (year, volume,
 # pages), which tells apart works sharing a title, and it returns the DOI of record.
 TEXT_STAGES: tuple[tuple[str, ...], ...] = (
-    ("crossref",), ("openalex",), ("semantic_scholar",), ("dblp",), ("europepmc",)
+    ("crossref",),
+    ("openalex",),
+    ("semantic_scholar",),
+    ("dblp",),
+    ("europepmc",),
 )
 # A citation without a recognisable title: only Crossref's matcher reads a whole string.
 RAW_STAGES: tuple[tuple[str, ...], ...] = (("crossref",),)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -106,6 +106,37 @@ def retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+class CircuitBreaker:
+    """Stops asking a source that keeps failing: after `threshold` failures in a row, calls fail at once for
+    `cooldown` seconds, then one trial call is let through (half-open); a success closes the circuit again.
+
+    This keeps a dead upstream from costing every reference its retries and timeouts.
+    """
+
+    def __init__(self, threshold: int = 5, cooldown: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.threshold = threshold
+        self.cooldown = cooldown
+        self._clock = clock
+        self._failures = 0
+        self._opened_at: float | None = None
+
+    def allow(self) -> bool:
+        if self._opened_at is None:
+            return True
+        if self._clock() - self._opened_at >= self.cooldown:
+            self._opened_at = self._clock()  # half-open: this caller is the trial; others keep waiting
+            return True
+        return False
+
+    def record(self, ok: bool) -> None:
+        if ok:
+            self._failures, self._opened_at = 0, None
+            return
+        self._failures += 1
+        if self._failures >= self.threshold:
+            self._opened_at = self._clock()
+
+
 class HttpSource:
     """Base of the HTTP adapters: throttled, retried requests whose failures become `SourceError`s."""
 
@@ -120,6 +151,7 @@ class HttpSource:
         self._settings = settings
         self.base_url = str(getattr(settings, self.url_setting)).rstrip("/")
         self._throttle = Throttle(self.policy, enabled=settings.throttle)
+        self._breaker = CircuitBreaker()
 
     @classmethod
     def configured(cls, settings: Settings) -> bool:
@@ -164,18 +196,25 @@ class HttpSource:
         Transient failures are retried within the settings' budget; what is left is raised as a `SourceError`.
         """
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
-        async for attempt in stamina.retry_context(
-            on=_backoff,
-            attempts=self._settings.retries + 1,
-            timeout=self._settings.reference_deadline,
-            wait_initial=0.2,
-            wait_max=2.0,
-        ):
-            with attempt:
-                return await self._send(
-                    throttle or self._throttle, method, url, params, headers, json_body, ok, follow_redirects
-                )
-        raise AssertionError("unreachable")  # pragma: no cover - stamina re-raises the last error
+        if not self._breaker.allow():
+            raise SourceUnavailable(self.name, "circuit open after repeated failures; not asked")
+        try:
+            async for attempt in stamina.retry_context(
+                on=_backoff,
+                attempts=self._settings.retries + 1,
+                timeout=self._settings.reference_deadline,
+                wait_initial=0.2,
+                wait_max=2.0,
+            ):
+                with attempt:
+                    response = await self._send(
+                        throttle or self._throttle, method, url, params, headers, json_body, ok, follow_redirects
+                    )
+        except (SourceTimeout, SourceUnavailable):
+            self._breaker.record(ok=False)
+            raise
+        self._breaker.record(ok=True)
+        return response
 
     async def _send(
         self,
