@@ -6,6 +6,7 @@
         ├── SourceTimeout     no answer in time
         ├── SourceRateLimited the upstream said 429 (or its budget is spent)
         └── SourceUnavailable 5xx, bot-check page, malformed or truncated body, connection failure
+            └── SourceUnreachable  no connection at all (DNS failure, refused): not retried
 
 Expected outcomes (an unknown DOI, an empty search) are values, not exceptions.
 """
@@ -50,3 +51,7 @@ class SourceRateLimited(SourceError):
 
 class SourceUnavailable(SourceError):
     pass
+
+
+class SourceUnreachable(SourceUnavailable):
+    """No connection could be made: retrying within a second would only repeat the failure."""

@@ -18,7 +18,7 @@ from app.cache import StoreUnavailable, open_cache
 from app.jobs import JobStore, open_job_store
 from app.observability import Metrics, RequestObserver
 from app.settings import Settings
-from app.sources import build_sources
+from app.sources import Limits, build_sources
 from app.sources.base import Source
 from app.verifier import Verifier
 
@@ -45,7 +45,9 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
         async with httpx.AsyncClient(
             transport=transport, headers={"User-Agent": settings.user_agent}, limits=limits
         ) as client:
-            sources = build_sources(client, settings)
+            # Upstream limits: in Redis when the replicas share one (cache_url), else this process's own.
+            upstream_limits = Limits.from_settings(settings)
+            sources = build_sources(client, settings, upstream_limits)
             # The cache and the job store share `cache_url` (one SQLite file or one Redis); neither connects yet.
             cache = open_cache(settings.cache_url)
             verifier = Verifier(sources, settings, cache=cache)
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
                 await runner.close()
                 await store.close()
                 await cache.close()
+                await upstream_limits.close()
                 metrics.registry.unregister(cache_metrics)
 
     app = FastAPI(

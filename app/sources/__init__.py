@@ -6,7 +6,7 @@ import httpx
 
 from app.settings import Settings
 from app.sources.arxiv import ArxivSource
-from app.sources.base import HttpSource, IdKind, Source
+from app.sources.base import HttpSource, IdKind, Source, Throttle
 from app.sources.crossref import CrossrefSource
 from app.sources.datacite import DataCiteSource
 from app.sources.dblp import DblpSource
@@ -14,6 +14,7 @@ from app.sources.doi import DoiSource
 from app.sources.europepmc import EuropePmcSource
 from app.sources.googlebooks import GoogleBooksSource
 from app.sources.guardian import GuardianSource
+from app.sources.limits import Limits
 from app.sources.nyt import NytSource
 from app.sources.openalex import OpenAlexSource
 from app.sources.openlibrary import OpenLibrarySource
@@ -43,13 +44,26 @@ ADAPTERS: tuple[type[HttpSource], ...] = (
 )
 
 
-def build_sources(client: httpx.AsyncClient, settings: Settings) -> dict[str, Source]:
-    """One adapter per enabled upstream, all sharing the one HTTP client."""
-    return {
-        cls.name: cls(client, settings)
-        for cls in ADAPTERS
-        if settings.source_enabled(cls.name) and cls.configured(settings)
-    }
+def build_sources(client: httpx.AsyncClient, settings: Settings, limits: Limits | None = None) -> dict[str, Source]:
+    """One adapter per enabled upstream, all sharing the one HTTP client, their throttles running on `limits`
+    (shared by replicas when it has `SharedLimits`; by default this process's own, on the real clock)."""
+    limits = limits or Limits()
+    sources: dict[str, Source] = {}
+    for cls in ADAPTERS:
+        if settings.source_enabled(cls.name) and cls.configured(settings):
+            source = cls(client, settings)
+            bind_throttles(source, limits)
+            sources[cls.name] = source
+    return sources
 
 
-__all__ = ["ADAPTERS", "IdKind", "Source", "build_sources"]
+def bind_throttles(source: HttpSource, limits: Limits) -> None:
+    """Put each of the adapter's throttles on `limits`. The main one (`_throttle`) is the source's schedule; any
+    other (Crossref's `_singletons`, Wayback's `_availability`) is a second schedule named by its attribute, so
+    every replica names it alike."""
+    for attribute, value in vars(source).items():
+        if isinstance(value, Throttle):
+            value.bind(limits, source.name, None if attribute == "_throttle" else attribute.strip("_"))
+
+
+__all__ = ["ADAPTERS", "IdKind", "Limits", "Source", "bind_throttles", "build_sources"]

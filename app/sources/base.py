@@ -4,16 +4,20 @@ An adapter turns one upstream API into `Record`s. Expected outcomes are values: 
 an empty search is `[]`. Everything else (timeouts, 429, 5xx, bot-check pages, truncated JSON) is a `SourceError`,
 so the verifier can tell "not there" from "could not ask".
 
-Politeness is declared per source as a `Policy` (documented rate and concurrency) and enforced by `Throttle`;
-transient failures are retried by stamina with backoff and jitter, honouring `Retry-After`.
+Politeness is declared per source as a `Policy` (documented rate and concurrency) and enforced by `Throttle`
+(per process, or shared by replicas through Redis: app/sources/limits.py), which also slows to lower limits an
+answer announces; transient failures are retried by stamina with backoff and jitter, honouring `Retry-After`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import math
 import time
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -21,12 +25,17 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import httpx
 import stamina
 
-from app.errors import SourceRateLimited, SourceTimeout, SourceUnavailable
+from app.errors import SourceRateLimited, SourceTimeout, SourceUnavailable, SourceUnreachable
 from app.models import Record, Reference
 from app.settings import Settings
+from app.sources.limits import RATE_MARGIN, Announced, Limits, SharedLimits, announced_limits
+
+log = logging.getLogger(__name__)
 
 # Longest Retry-After we wait for inside one reference's deadline; longer waits surface as rate_limited.
 MAX_RETRY_AFTER = 5.0
+# Seconds between two tries for a shared concurrency slot held by other replicas.
+SHARED_POLL = 0.01
 
 
 class IdKind(StrEnum):
@@ -63,30 +72,132 @@ class Policy:
 
 
 class Throttle:
-    """Spaces requests to at most `rate` per second with at most `concurrency` in flight."""
+    """Spaces requests to at most `rate` per second with at most `concurrency` in flight.
 
-    def __init__(self, policy: Policy, *, enabled: bool = True) -> None:
-        self._interval = 1.0 / policy.rate if enabled and policy.rate > 0 else 0.0
-        self._slots = asyncio.Semaphore(policy.concurrency if enabled else 1_000_000)
-        self._lock = asyncio.Lock()
-        self._next = 0.0
+    The rate is the policy's (scaled to the upstream's clock), or a lower one the upstream announced (`observe`),
+    less `RATE_MARGIN`; the concurrency is the policy's or a lower announced one. Alone, the schedule and the
+    count live in this process; after `bind` to `Limits` with `SharedLimits`, they live in Redis and every replica
+    draws from them (a Redis failure falls back to this process's schedule, logged). `clock` and `sleep` are for
+    tests.
+    """
 
-    async def __aenter__(self) -> None:
-        await self._slots.acquire()
-        if self._interval:
-            async with self._lock:
-                now = time.monotonic()
-                start = max(now, self._next)
-                self._next = start + self._interval
-            if start > now:
-                await asyncio.sleep(start - now)
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        enabled: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.policy = policy
+        self.enabled = enabled
+        self._clock = clock
+        self._sleep = sleep
+        self._time_scale = 1.0
+        self._announced = Announced()
+        self._free = asyncio.Condition()
+        self._in_flight = 0
+        self._next = 0.0  # this process's schedule: the next free slot (clock seconds)
+        self._pause_until = 0.0
+        self._shared: SharedLimits | None = None
+        self._rate_key = self._slots_key = ""
+        self._holders: list[str] = []  # ids holding shared slots; any one may be released: they are alike
 
-    async def __aexit__(self, *exc: object) -> None:
-        self._slots.release()
+    def bind(self, limits: Limits, source: str, bucket: str | None = None) -> None:
+        """Run on `limits`: its time scale and, when it has them, the shared limits of `source` (`bucket` names
+        a second schedule of the same source; concurrency is shared by all of a source's throttles)."""
+        self._time_scale = limits.time_scale
+        self._shared = limits.shared
+        if limits.shared is not None:
+            self._rate_key = limits.shared.rate_key(source, bucket)
+            self._slots_key = limits.shared.slots_key(source)
+
+    @property
+    def rate(self) -> float:
+        """Requests per second this throttle lets through now (infinite when it does not limit)."""
+        if not self.enabled or self.policy.rate <= 0:
+            return math.inf
+        allowed = self.policy.rate / self._time_scale
+        if self._announced.rate is not None:
+            allowed = min(allowed, self._announced.rate)
+        return allowed * RATE_MARGIN
+
+    @property
+    def _interval(self) -> float:
+        """Seconds between requests under the policy alone, before scale, margin and announcements (read by
+        tests/sources/test_pubmed.py; `policy.rate` says the same)."""
+        return 1 / self.policy.rate if self.enabled and self.policy.rate > 0 else 0.0
+
+    @property
+    def concurrency(self) -> int:
+        """Requests this throttle lets be in flight at once."""
+        if self._announced.concurrency is not None:
+            return max(1, min(self.policy.concurrency, self._announced.concurrency))
+        return self.policy.concurrency
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Follow the limits an answer announces: lower than the policy slows down; higher never speeds up."""
+        self._announced = announced_limits(headers)
 
     def pause(self, seconds: float) -> None:
-        """Push the next request back, as the upstream asked (Retry-After)."""
-        self._next = max(self._next, time.monotonic() + seconds)
+        """Push the next request back, as the upstream asked (Retry-After); shared at the next reservation."""
+        self._pause_until = max(self._pause_until, self._clock() + seconds)
+
+    async def __aenter__(self) -> None:
+        if not self.enabled:
+            return
+        async with self._free:
+            await self._free.wait_for(lambda: self._in_flight < self.concurrency)
+            self._in_flight += 1
+        try:
+            if self._shared is None or not await self._enter_shared(self._shared):
+                await self._wait_local()
+        except BaseException:
+            await self._leave()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.enabled:
+            await self._leave()
+
+    async def _wait_local(self) -> None:
+        now = self._clock()
+        start = max(now, self._next, self._pause_until)
+        rate = self.rate
+        self._next = start + (1 / rate if rate < math.inf else 0.0)
+        if start > now:
+            await self._sleep(start - now)
+
+    async def _enter_shared(self, shared: SharedLimits) -> bool:
+        """Take a shared concurrency slot, then a slot of the shared schedule; False when Redis failed."""
+        from app.cache.redis import failures
+
+        holder = uuid.uuid4().hex
+        try:
+            while not await shared.acquire(self._slots_key, holder, self.concurrency):
+                await self._sleep(SHARED_POLL)
+            self._holders.append(holder)
+            rate = self.rate
+            delay = max(0.0, self._pause_until - self._clock())
+            wait = await shared.reserve(self._rate_key, 1 / rate if rate < math.inf else 0.0, delay=delay)
+        except failures() as exc:
+            log.warning("shared limits unavailable (%s); throttling %s in this process only", exc, self._rate_key)
+            return False
+        if wait > 0:
+            await self._sleep(wait)
+        return True
+
+    async def _leave(self) -> None:
+        if self._holders and self._shared is not None:
+            from app.cache.redis import failures
+
+            try:
+                await self._shared.release(self._slots_key, self._holders.pop())
+            except failures() as exc:  # the lease frees the slot later
+                log.warning("could not release a shared slot of %s: %s", self._slots_key, exc)
+        async with self._free:
+            self._in_flight -= 1
+            self._free.notify()
 
 
 def _backoff(exc: Exception) -> bool | float:
@@ -95,6 +206,8 @@ def _backoff(exc: Exception) -> bool | float:
         if exc.retry_after is not None and exc.retry_after <= MAX_RETRY_AFTER:
             return exc.retry_after
         return exc.retry_after is None
+    if isinstance(exc, SourceUnreachable):
+        return False
     return isinstance(exc, SourceTimeout | SourceUnavailable)
 
 
@@ -239,8 +352,11 @@ class HttpSource:
                     timeout=self._settings.request_timeout,
                 )
                 await response.aread()
+                throttle.observe(response.headers)
             except httpx.TimeoutException as exc:
                 raise SourceTimeout(self.name, "no answer in time") from exc
+            except httpx.ConnectError as exc:
+                raise SourceUnreachable(self.name, f"cannot connect: {exc}") from exc
             except httpx.HTTPError as exc:  # connection refused, reset, truncated body, bad redirect
                 raise SourceUnavailable(self.name, f"{type(exc).__name__}: {exc}") from exc
         if response.status_code in ok:
