@@ -72,7 +72,9 @@ def assess(
     found += _author_discrepancies(ref, [c for c in same if c.record in versions])
     if ref.year and ref.year <= today.year:
         years = [r.year for r in versions if r.year]
-        if years and not year_fits(ref.year, years):
+        # Books come in editions and printings: any year from the first one on is a real edition's year.
+        book = any(r.type == "book" for r in versions) or ref.type == "book"
+        if years and not (year_fits(ref.year, years) or (book and ref.year >= min(years))):
             found.append(Discrepancy(field="year", cited=str(ref.year), found=str(_closest(ref.year, years))))
     found += _place_discrepancies(ref, versions)
     venue = _venue_discrepancy(ref, versions, final=final)

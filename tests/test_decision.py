@@ -170,3 +170,28 @@ def test_a_title_less_citation_matches_on_author_year_volume_and_page() -> None:
         pages="67–70",
     )
     assert verdict_of(ref, record)[0] is Verdict.VERIFIED
+
+
+def test_a_later_edition_year_of_a_book_is_verified() -> None:
+    book = Record(
+        source="openlibrary",
+        type="book",
+        title="The Art of Computer Programming",
+        authors=(Name(family="Knuth", given="Donald E."),),
+        year=1968,
+    )
+    ref = Reference(type="book", title="The Art of Computer Programming", authors=book.authors, year=1997)
+    assert verdict_of(ref, book)[0] is Verdict.VERIFIED
+
+
+def test_a_book_cited_before_it_was_first_published_is_miscited() -> None:
+    book = Record(
+        source="openlibrary",
+        type="book",
+        title="The Art of Computer Programming",
+        authors=(Name(family="Knuth", given="Donald E."),),
+        year=1968,
+    )
+    ref = Reference(type="book", title="The Art of Computer Programming", authors=book.authors, year=1950)
+    verdict, a = verdict_of(ref, book)
+    assert verdict is Verdict.MISCITED and fields(a) == {"year"}
