@@ -155,9 +155,12 @@ def _is_same_work(c: Candidate, ref: Reference) -> bool:
     authors_agree = bool(ref.authors) and c.authors.first_matches and c.authors.score >= 0.5
     if c.title_similarity >= NEAR_TITLE and (authors_agree or (c.by_identifier and not ref.authors)):
         return True
-    if ref.raw and not generic and s.title_share >= TITLE_SHARE and s.year and s.author is not False:
-        # The title's words, the year and nothing contradicting; with an author or a place when either is known.
-        return bool(s.author) or s.volume is True or s.page is True or (s.author is None and s.volume is None)
+    if ref.raw and not generic and s.title_share >= TITLE_SHARE and s.author is not False and s.year is not False:
+        if s.year:
+            # The title's words, the year and nothing contradicting; with an author or a place when either is known.
+            return bool(s.author) or s.volume is True or s.page is True or (s.author is None and s.volume is None)
+        # The year is unreadable (OCR noise): two other fields of the record must stand in the text.
+        return sum(bool(f) for f in (s.author, s.volume, s.page, s.venue)) >= 2
     if ref.raw and s.title_share < TITLE_SHARE:
         # No usable title: the venue and year, with the first author or the volume and first page, identify it.
         if False in (s.author, s.year, s.volume, s.page) or not (s.venue and s.year):
