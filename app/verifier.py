@@ -1,9 +1,9 @@
 """The pipeline: identify -> route -> look up (concurrently) -> match -> decide.
 
-Identifiers are resolved first (a DOI or arXiv id names one work, cheaply). Then bibliographic searches run in
-stages, cheapest and broadest first; each stage's sources are asked concurrently, and the search stops as soon as
-the cited work is identified and every cited field has been checked against it. A source that fails is recorded,
-never read as absence.
+Identifiers are resolved first (a DOI or arXiv id names one work, cheaply). Then the sources that can answer for
+the reference's kind are searched in stages (`app/routing.py`), and the search stops as soon as the cited work is
+identified and every cited field has been checked against it. A source that fails is recorded, never read as
+absence; identical lookups are answered from the cache or share one call (`app/lookups.py`).
 """
 
 from __future__ import annotations
@@ -222,8 +222,8 @@ class Verifier:
             return None
         if not (isinstance(value, Answer) and value.cached):
             inquiry.calls[name] = inquiry.calls.get(name, 0) + 1
-        if name not in inquiry.reports or inquiry.reports[name].status is not SourceStatus.ERROR:
-            inquiry.reports[name] = SourceReport(name=name, status=SourceStatus.NO_MATCH)
+        # A failure sticks: one unanswered question to a source leaves its absence unproven.
+        inquiry.reports.setdefault(name, SourceReport(name=name, status=SourceStatus.NO_MATCH))
         return value
 
     def _result(self, inquiry: Inquiry, assessment: Assessment, index: int, item: str | dict[str, Any]) -> Result:
