@@ -38,13 +38,20 @@ class Task:
 
     index: int
     item: Item
-    ref: Reference
+    ref: Reference | InputError  # an unreadable item gets an `unverified` result saying why, not a failed batch
 
 
 def parse_items(items: Sequence[Item], indexes: Sequence[int] | None = None) -> list[Task]:
-    """Parse the items at `indexes` (all by default); an unusable one raises `InputError` naming `references[i]`."""
+    """Parse the items at `indexes` (all by default); an unreadable one keeps its `InputError`."""
     chosen = range(len(items)) if indexes is None else indexes
-    return [Task(i, items[i], parse_item(items[i], where=f"references[{i}]")) for i in chosen]
+    return [Task(i, items[i], _parse(items[i], i)) for i in chosen]
+
+
+def _parse(item: Item, index: int) -> Reference | InputError:
+    try:
+        return parse_item(item, where=f"references[{index}]")
+    except InputError as exc:
+        return exc
 
 
 async def as_decided(verifier: Verifier, tasks: Sequence[Task], *, concurrency: int) -> AsyncGenerator[Result, None]:
@@ -60,7 +67,10 @@ async def as_decided(verifier: Verifier, tasks: Sequence[Task], *, concurrency: 
         # Workers share one iterator: `next` never awaits, so no two workers take the same task.
         for task in pending:
             try:
-                decided.put_nowait(await verifier.verify_reference(task.ref, index=task.index, item=task.item))
+                if isinstance(task.ref, InputError):
+                    decided.put_nowait(verifier.unreadable(task.ref, index=task.index, item=task.item))
+                else:
+                    decided.put_nowait(await verifier.verify_reference(task.ref, index=task.index, item=task.item))
             except Exception as exc:  # a bug, not an upstream failure (those are in the Result): surface it
                 decided.put_nowait(exc)
                 return

@@ -83,7 +83,7 @@ async def check(
     `transport` replaces the network (tests).
     """
     items = read_items(path)
-    tasks = parse_items(items)  # every item parsed first: an unusable one stops the run before any lookup
+    tasks = parse_items(items)  # an unreadable item becomes an `unverified` result saying why
     listeners = [f for f in (on_result, Progress(len(tasks), progress) if progress else None) if f is not None]
     results: list[Result] = []
     async with httpx.AsyncClient(transport=transport, headers={"User-Agent": settings.user_agent}) as client:

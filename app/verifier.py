@@ -22,7 +22,7 @@ from app.decision import Assessment, Candidate, assess, decide, judge
 from app.errors import InputError, SourceError, SourceRateLimited, SourceTimeout
 from app.evidence import Evidence
 from app.lookups import Answer, Lookups
-from app.models import Record, Reference, Result, SourceReport, SourceStatus
+from app.models import Record, Reference, Result, SourceReport, SourceStatus, Verdict
 from app.parsing import parse_item
 from app.routing import Route, route
 from app.settings import Settings
@@ -80,15 +80,30 @@ class Verifier:
         return Verifier(subset, self._settings, today=self._today, lookups=self._lookups)
 
     async def verify(self, items: Sequence[str | dict[str, Any]]) -> list[Result]:
-        """Parse every item first (an unreadable one fails the whole request), then verify them concurrently."""
-        refs = [parse_item(item, where=f"references[{i}]") for i, item in enumerate(items)]
+        """Verify every item concurrently, in input order; an unreadable item is `unverified`, saying why."""
         gate = asyncio.Semaphore(self._settings.concurrency)
 
         async def one(i: int) -> Result:
+            try:
+                ref = parse_item(items[i], where=f"references[{i}]")
+            except InputError as exc:
+                return self.unreadable(exc, index=i, item=items[i])
             async with gate:
-                return await self.verify_reference(refs[i], index=i, item=items[i])
+                return await self.verify_reference(ref, index=i, item=items[i])
 
-        return list(await asyncio.gather(*(one(i) for i in range(len(refs)))))
+        return list(await asyncio.gather(*(one(i) for i in range(len(items)))))
+
+    def unreadable(self, problem: InputError, *, index: int, item: str | dict[str, Any]) -> Result:
+        """The answer for an item that cannot be read as a reference: nothing was looked up."""
+        return Result(
+            index=index,
+            input=item,
+            reference={},
+            verdict=Verdict.UNVERIFIED,
+            confidence=1.0,
+            sources=[SourceReport(name=n, status=SourceStatus.SKIPPED) for n in self._sources],
+            explanation=f"Nothing to verify: {problem}.",
+        )
 
     async def verify_reference(self, ref: Reference, *, index: int = 0, item: str | dict[str, Any] = "") -> Result:
         if item and (cached := await self._lookups.verdict(item, list(self._sources))):

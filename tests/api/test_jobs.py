@@ -98,12 +98,14 @@ async def test_a_job_accepts_whole_files_by_content_type(settings: Settings) -> 
         await served.jobs.wait(response.json()["id"])
 
 
-async def test_an_unusable_item_rejects_the_job_before_it_is_made(settings: Settings) -> None:
+async def test_an_unreadable_item_gets_an_unverified_result_naming_it(settings: Settings) -> None:
     async with serve(create_app(settings, transport=httpx.MockTransport(offline))) as served:
         response = await served.client.post("/v1/jobs", json={"references": ["10.1000/x", "  "]})
-        assert response.status_code == 400
-        assert response.json()["where"] == "references[1]"
-        assert served.jobs.running == []
+        assert response.status_code == 202
+        await served.jobs.wait(response.json()["id"])
+        job = (await served.client.get(f"/v1/jobs/{response.json()['id']}")).json()
+    unreadable = job["results"][1]
+    assert unreadable["verdict"] == "unverified" and "references[1]" in unreadable["explanation"]
 
 
 async def test_a_job_larger_than_the_limit_is_rejected(settings: Settings) -> None:

@@ -70,10 +70,13 @@ def test_an_empty_reference_list_is_rejected(api: TestClient) -> None:
     assert response.json()["errors"][0]["where"].startswith("body.references")
 
 
-def test_an_unreadable_item_is_a_400_naming_the_entry(api: TestClient) -> None:
+def test_an_unreadable_item_is_unverified_naming_the_entry_and_the_rest_still_answered(api: TestClient) -> None:
     response = api.post("/v1/verify", json={"references": ["Doe J. A paper. 2020.", "   "]})
-    assert response.status_code == 400
-    assert response.json()["where"] == "references[1]"
+    assert response.status_code == 200
+    first, second = response.json()["results"]
+    assert first["reference"]["title"]
+    assert second["verdict"] == "unverified" and "references[1]" in second["explanation"]
+    assert all(s["status"] == "skipped" for s in second["sources"])
 
 
 def test_an_unknown_content_type_is_415(api: TestClient) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import json
 
 import httpx
-import pytest
 
 from app.batch import as_decided, parse_items
 from app.errors import InputError
@@ -39,11 +38,13 @@ async def test_without_the_accept_header_the_answer_is_one_json_document(setting
     assert [r["index"] for r in response.json()["results"]] == [0, 1, 2, 3]
 
 
-async def test_an_unusable_item_is_still_a_400_problem_when_streaming(settings: Settings) -> None:
+async def test_an_unreadable_item_streams_an_unverified_line_naming_it(settings: Settings) -> None:
     async with serve(create_app(settings, transport=httpx.MockTransport(offline))) as served:
         response = await served.client.post("/v1/verify", json={"references": ["10.1000/a", ""]}, headers=NDJSON)
-    assert response.status_code == 400
-    assert response.json()["where"] == "references[1]"
+    assert response.status_code == 200
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    unreadable = next(line for line in lines if line.get("index") == 1)
+    assert unreadable["verdict"] == "unverified" and "references[1]" in unreadable["explanation"]
 
 
 class _Stub(Verifier):
@@ -81,7 +82,6 @@ async def test_closing_the_stream_early_cancels_the_references_in_flight(setting
     assert stub.active == 0
 
 
-def test_parsing_names_the_unusable_item() -> None:
-    with pytest.raises(InputError) as caught:
-        parse_items(["10.1000/a", "   "])
-    assert caught.value.where == "references[1]"
+def test_parsing_keeps_the_problem_of_an_unreadable_item() -> None:
+    tasks = parse_items(["10.1000/a", "   "])
+    assert isinstance(tasks[1].ref, InputError) and tasks[1].ref.where == "references[1]"
