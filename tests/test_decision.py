@@ -198,9 +198,19 @@ def test_a_book_cited_before_it_was_first_published_is_miscited() -> None:
 
 
 def test_a_noisy_string_with_an_unreadable_year_matches_on_title_words_author_and_place() -> None:
-    record = Record(source="crossref", title="Sadly awake: short sleep duration and depressive symptoms",
-                    authors=(Name(family="Reisman", given="Sara"),), year=2017, venue="Journal of Sleep Disorders",
-                    volume="6", pages="12-19", doi="10.1000/sleep")
-    ref = Reference(raw="Reisman, S . (201N). Sadly  Awake: Short Sleep Duration andDepressive Symptoms. "
-                        "JournVl of Sleep Disorders, 6(2), 12–19.", authors=(Name(family="Reisman", given="S."),))
+    record = Record(
+        source="crossref",
+        title="Sadly awake: short sleep duration and depressive symptoms",
+        authors=(Name(family="Reisman", given="Sara"),),
+        year=2017,
+        venue="Journal of Sleep Disorders",
+        volume="6",
+        pages="12-19",
+        doi="10.1000/sleep",
+    )
+    ref = Reference(
+        raw="Reisman, S . (201N). Sadly  Awake: Short Sleep Duration andDepressive Symptoms. "
+        "JournVl of Sleep Disorders, 6(2), 12–19.",
+        authors=(Name(family="Reisman", given="S."),),
+    )
     assert verdict_of(ref, record)[1].identified

@@ -13,9 +13,15 @@ from app.sources.base import IdKind
 from app.verifier import Verifier
 
 REAL = Record(
-    source="catalogue", type="article-journal", title="Deep learning for cell segmentation in microscopy",
-    authors=(Name(family="Moen", given="Erick"), Name(family="Bannon", given="Dylan")), year=2019,
-    venue="Nature Methods", volume="16", pages="1233-1246", doi="10.1038/s41592-019-0403-1",
+    source="catalogue",
+    type="article-journal",
+    title="Deep learning for cell segmentation in microscopy",
+    authors=(Name(family="Moen", given="Erick"), Name(family="Bannon", given="Dylan")),
+    year=2019,
+    venue="Nature Methods",
+    volume="16",
+    pages="1233-1246",
+    doi="10.1038/s41592-019-0403-1",
 )
 BIBTEX = """
 @article{moen, title={Deep learning for cell segmentation in microscopy}, author={Moen, Erick and Bannon, Dylan},
@@ -56,14 +62,31 @@ SP  - 1
 EP  - 9
 ER  -
 """
-CSL = json.dumps([
-    {"type": "article-journal", "title": "Deep learning for cell segmentation in microscopy",
-     "author": [{"family": "Moen", "given": "Erick"}, {"family": "Bannon", "given": "Dylan"}],
-     "container-title": "Nature Methods", "issued": {"date-parts": [[year]]}, "volume": "16", "page": "1233-1246"}
-    for year in (2019, 2031)
-] + [{"type": "article-journal", "title": "Quantum annealing of cardiac tissue scaffolds",
-      "author": [{"family": "Rivera", "given": "Ana"}, {"family": "Okafor", "given": "Chidi"}],
-      "container-title": "Nature Methods", "issued": {"date-parts": [[2020]]}, "volume": "17", "page": "1-9"}])
+CSL = json.dumps(
+    [
+        {
+            "type": "article-journal",
+            "title": "Deep learning for cell segmentation in microscopy",
+            "author": [{"family": "Moen", "given": "Erick"}, {"family": "Bannon", "given": "Dylan"}],
+            "container-title": "Nature Methods",
+            "issued": {"date-parts": [[year]]},
+            "volume": "16",
+            "page": "1233-1246",
+        }
+        for year in (2019, 2031)
+    ]
+    + [
+        {
+            "type": "article-journal",
+            "title": "Quantum annealing of cardiac tissue scaffolds",
+            "author": [{"family": "Rivera", "given": "Ana"}, {"family": "Okafor", "given": "Chidi"}],
+            "container-title": "Nature Methods",
+            "issued": {"date-parts": [[2020]]},
+            "volume": "17",
+            "page": "1-9",
+        }
+    ]
+)
 TEXT = """References
 1. Moen, E., & Bannon, D. (2019). Deep learning for cell segmentation in microscopy. Nature Methods, 16, 1233–1246.
 2. Moen, E., & Bannon, D. (2031). Deep learning for cell segmentation in microscopy. Nature Methods, 16, 1233–1246.
