@@ -68,7 +68,9 @@ def route(ref: Reference, kind: Kind) -> Route:
         site = outlet_site(ref.venue) or url_site(ref.url)
         api = NEWS_APIS.get(site or "")
         # The outlet's own archive API speaks for it; Wikipedia quoting the headline is supporting evidence only.
-        stages: tuple[tuple[str, ...], ...] = (((api,),) if api else ()) + ((("wikipedia",),) if ref.title else ())
+        # A web search (SearXNG, when configured) finds the article on the outlet's site by its exact headline.
+        searches: tuple[tuple[str, ...], ...] = (("searxng",), ("wikipedia",)) if ref.title else ()
+        stages: tuple[tuple[str, ...], ...] = (((api,),) if api else ()) + searches
         # An authored page may be a paper's landing page; a magazine article with volume and page is indexed
         # like a journal's (Scientific American, New Scientist carry DOIs).
         if (kind is Kind.WEBPAGE and ref.authors) or ref.volume or ref.pages or ref.doi:

@@ -97,3 +97,38 @@ async def test_an_archived_page_whose_slug_is_the_headline_verifies_it(
     verdicts = await verify_seed(settings, router)
     assert verdicts[0] is Verdict.VERIFIED
     assert "washingtonpost.com" in str(cdx.calls[0].request.url)
+
+
+async def test_a_web_search_hit_on_the_outlets_site_verifies_a_headline(
+    router: respx.Router, settings: Settings
+) -> None:
+    settings = news_settings(settings).model_copy(update={"searxng_url": "http://searx.example"})
+    hit = {
+        "query": "q",
+        "number_of_results": 1,
+        "unresponsive_engines": [],
+        "results": [
+            {
+                "url": "https://www.washingtonpost.com/world/2019/01/13/trumps-private-talks-putin/",
+                "title": "Trump’s private talks with Putin may have put national security at risk - The Washington Post",
+                "content": "",
+                "engine": "bing news",
+                "publishedDate": "2019-01-13T10:00:00",
+                "score": 1.0,
+            }
+        ],
+    }
+    none = {"query": "q", "number_of_results": 0, "unresponsive_engines": [], "results": []}
+    searx = router.get(url__startswith="http://searx.example/search")
+    searx.mock(
+        side_effect=lambda request: httpx.Response(
+            200, json=hit if "washingtonpost.com" in request.url.params["q"] else none
+        )
+    )
+    router.get(url__startswith="https://web.archive.org/").mock(return_value=httpx.Response(200, json=EMPTY_CDX))
+    router.get(url__startswith="https://en.wikipedia.org/").mock(return_value=httpx.Response(200, json=EMPTY_WIKI))
+    router.get(url__startswith="https://content.guardianapis.com/").mock(
+        return_value=httpx.Response(200, json={"response": {"status": "ok", "results": []}})
+    )
+    router.get(url__startswith="https://api.nytimes.com/").mock(return_value=httpx.Response(200, json=EMPTY_NYT))
+    assert (await verify_seed(settings, router))[0] is Verdict.VERIFIED

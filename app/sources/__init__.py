@@ -19,6 +19,7 @@ from app.sources.nyt import NytSource
 from app.sources.openalex import OpenAlexSource
 from app.sources.openlibrary import OpenLibrarySource
 from app.sources.pubmed import PubMedSource
+from app.sources.searxng import SearxngSource
 from app.sources.semantic_scholar import SemanticScholarSource
 from app.sources.wayback import WaybackSource
 from app.sources.web import WebPageSource
@@ -39,6 +40,7 @@ ADAPTERS: tuple[type[HttpSource], ...] = (
     GuardianSource,
     NytSource,
     WikipediaSource,
+    SearxngSource,
     WaybackSource,
     WebPageSource,
 )
