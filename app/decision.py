@@ -1,28 +1,27 @@
 """From a citation and the records the sources returned to a verdict. Pure: no I/O, no framework.
 
-The rules, in the order they apply (each line is the reason a librarian would give):
-- A record is the cited work when its title is the cited title (up to case, punctuation, spelling variants and a
-  dropped subtitle), or when the citation text contains the record's whole title, or when the cited identifier
-  resolves to it and its authors agree.
+Which record is the cited work is decided in `app/identity.py`. Then, each line the reason a librarian would give:
 - A title that differs by a word or two while the authors agree is the same work, cited with a wrong title.
 - Records of one work from several sources are pooled: a field is wrong only if no version of the work has it.
 - A year is right within one year of a version's year (online-first, proceedings volume, preprint); a year in the
   future is always wrong.
 - A conference or journal cited for a work that exists only as a preprint is a wrong venue.
 - Cited authors absent from the record are wrong; a record listing more authors than were cited (without
-  "et al.") means the list was cut.
+  "et al.") means the list was cut, unless the cited names are its first six or more (a style's cut).
+- A cited volume or first page that no version carries is wrong; so is a DOI that was never registered or that
+  names another work.
+- Books come in editions: any year from the first edition on is right.
 - Nothing matching, with every consulted source answering, is `not_found`; a failed source is `unverified`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.identity import Candidate, judge
-from app.matching import compare_titles, normalize, year_fits
+from app.matching import compare_titles, first_page, normalize, year_fits
 from app.models import Discrepancy, Record, Reference, Verdict
 from app.venues import is_preprint_venue, venue_matches
 
@@ -112,17 +111,12 @@ def _place_discrepancies(ref: Reference, versions: Sequence[Record]) -> list[Dis
     out = []
     for name, cited, get in (
         ("volume", ref.volume, lambda r: r.volume),
-        ("page", _first_page(ref.pages), lambda r: _first_page(r.pages)),
+        ("page", first_page(ref.pages), lambda r: first_page(r.pages)),
     ):
         recorded = [v for v in (get(r) for r in versions) if v]
         if cited and recorded and normalize(cited) not in {normalize(v) for v in recorded}:
             out.append(Discrepancy(field=name, cited=cited, found=recorded[0]))
     return out
-
-
-def _first_page(pages: str | None) -> str | None:
-    first = re.split(r"[-–—,]", pages or "")[0].strip()
-    return first or None
 
 
 def _author_discrepancies(ref: Reference, same: Sequence[Candidate]) -> list[Discrepancy]:

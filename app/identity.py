@@ -13,12 +13,11 @@ Titles of three words or fewer ("Correspondence", "Editorial") name many works; 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from app.matching import AuthorComparison, compare_authors, compare_titles, names_match, normalize
+from app.matching import AuthorComparison, compare_authors, compare_titles, first_page, names_match, normalize
 from app.models import Record, Reference
 from app.venues import venue_matches
 
@@ -118,7 +117,7 @@ def _support(ref: Reference, record: Record) -> Support:
     elif record.year and text:
         year = str(record.year) in compact or None
     volume = _field_in(record.volume, ref.volume, tokens)
-    page = _field_in(_first_page(record.pages), _first_page(ref.pages), tokens)
+    page = _field_in(first_page(record.pages), first_page(ref.pages), tokens)
     venue = venue_matches(ref.venue, record.venue)
     if not venue and record.venue and compact:
         # Glued or misspelt venue words ("American Journalof PhysiologyMLegacy Content") still read as the venue.
@@ -138,11 +137,6 @@ def _field_in(found: str | None, cited: str | None, tokens: set[str]) -> bool | 
 
 def _key(text: str) -> str:
     return normalize(text).replace(" ", "")
-
-
-def _first_page(pages: str | None) -> str | None:
-    first = re.split(r"[-–—,]", pages or "")[0].strip()
-    return first or None
 
 
 def _is_same_work(c: Candidate, ref: Reference) -> bool:

@@ -238,6 +238,12 @@ def compare_authors(cited: Sequence[Name], found: Sequence[Name], *, et_al: bool
 # Years -----------------------------------------------------------------------------------------------------------
 
 
+def first_page(pages: str | None) -> str | None:
+    """The first page of a range ("1233-1246", "75P.1–75P", "e1234, e1240")."""
+    first = re.split(r"[-–—,]", pages or "")[0].strip()
+    return first or None
+
+
 def year_fits(cited: int, found: Sequence[int]) -> bool:
     """A year is right when a version of the work carries it, give or take one year (online-first vs print,
     conference vs proceedings volume)."""
