@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # Politeness: per-source rate and concurrency limits from the APIs' documented terms.
     # Turn off only against a local simulator whose limits are off.
     throttle: bool = True
+    # Simulated upstreams whose clock runs faster (the evaluation kit's --time-scale): limits shrink with it.
+    throttle_time_scale: float = Field(1.0, gt=0, description="Upstream clock scale; 1 for the real APIs.")
     request_timeout: float = Field(10.0, gt=0, description="Seconds for one upstream request.")
     retries: int = Field(2, ge=0, description="Retries of a transient upstream failure.")
     reference_deadline: float = Field(60.0, gt=0, description="Seconds to decide one reference.")

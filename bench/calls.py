@@ -34,10 +34,18 @@ def main() -> None:
         with urllib.request.urlopen(req, timeout=600) as r:
             calls += [sum(s.get("calls", 0) for s in res["sources"]) for res in json.load(r)["results"]]
     calls.sort()
-    print(json.dumps({
-        "split": args.split, "references": len(calls), "median": statistics.median(calls),
-        "mean": round(statistics.fmean(calls), 3), "p90": calls[int(0.9 * (len(calls) - 1))], "max": calls[-1],
-    }))
+    print(
+        json.dumps(
+            {
+                "split": args.split,
+                "references": len(calls),
+                "median": statistics.median(calls),
+                "mean": round(statistics.fmean(calls), 3),
+                "p90": calls[int(0.9 * (len(calls) - 1))],
+                "max": calls[-1],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

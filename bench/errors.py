@@ -55,7 +55,7 @@ def main() -> None:
             wrong[group].append((item, pred))
     for group, cases in sorted(wrong.items(), key=lambda kv: -len(kv[1])):
         print(f"\n=== {group}: {len(cases)}")
-        for item, pred in cases[: args.per_type]:
+        for item, _pred in cases[: args.per_type]:
             res = ask(args.service, item["input"])
             shown = item["input"] if isinstance(item["input"], str) else json.dumps(item["input"])[:400]
             print(f"- {item['key']}  gold={item.get('gold_doi') or item.get('label')}\n  input: {shown[:400]}")

@@ -110,7 +110,8 @@ async def test_a_web_search_hit_on_the_outlets_site_verifies_a_headline(
         "results": [
             {
                 "url": "https://www.washingtonpost.com/world/2019/01/13/trumps-private-talks-putin/",
-                "title": "Trump’s private talks with Putin may have put national security at risk - The Washington Post",
+                "title": "Trump’s private talks with Putin may have put national security at risk"
+                " - The Washington Post",
                 "content": "",
                 "engine": "bing news",
                 "publishedDate": "2019-01-13T10:00:00",

@@ -163,10 +163,17 @@ class Throttle:
     async def _wait_local(self) -> None:
         now = self._clock()
         start = max(now, self._next, self._pause_until)
-        rate = self.rate
-        self._next = start + (1 / rate if rate < math.inf else 0.0)
+        interval = self._spacing()
+        self._next = start + interval
         if start > now:
             await self._sleep(start - now)
+            # A busy event loop wakes us late: spacing counts from when the request really leaves, or the next
+            # one, woken on time, would reach the upstream less than an interval after this one.
+            self._next = max(self._next, self._clock() + interval)
+
+    def _spacing(self) -> float:
+        rate = self.rate
+        return 1 / rate if rate < math.inf else 0.0
 
     async def _enter_shared(self, shared: SharedLimits) -> bool:
         """Take a shared concurrency slot, then a slot of the shared schedule; False when Redis failed."""
@@ -177,14 +184,15 @@ class Throttle:
             while not await shared.acquire(self._slots_key, holder, self.concurrency):
                 await self._sleep(SHARED_POLL)
             self._holders.append(holder)
-            rate = self.rate
+            interval = self._spacing()
             delay = max(0.0, self._pause_until - self._clock())
-            wait = await shared.reserve(self._rate_key, 1 / rate if rate < math.inf else 0.0, delay=delay)
+            wait = await shared.reserve(self._rate_key, interval, delay=delay)
+            if wait > 0:
+                await self._sleep(wait)
+                await shared.stamp(self._rate_key, interval)  # as in _wait_local: a late wake-up moves the schedule
         except failures() as exc:
             log.warning("shared limits unavailable (%s); throttling %s in this process only", exc, self._rate_key)
             return False
-        if wait > 0:
-            await self._sleep(wait)
         return True
 
     async def _leave(self) -> None:

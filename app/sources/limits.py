@@ -46,6 +46,20 @@ redis.call('SET', KEYS[1], string.format('%.0f', free), 'PX', math.floor((free -
 return string.format('%.0f', start - now)
 """
 
+# After a late wake-up: the next slot is at least `interval` after the request really left.
+_STAMP = """
+local now = tonumber(ARGV[2])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+local free = now + tonumber(ARGV[1])
+if free > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], string.format('%.0f', free), 'PX', math.floor(tonumber(ARGV[1]) / 1000) + 60000)
+end
+return 0
+"""
+
 _ACQUIRE = """
 local now = tonumber(ARGV[4])
 if now < 0 then
@@ -81,6 +95,7 @@ class SharedLimits:
         self._clock = clock
         self._prefix = prefix
         self._reserve = client.register_script(_RESERVE)
+        self._stamp = client.register_script(_STAMP)
         self._acquire = client.register_script(_ACQUIRE)
 
     @classmethod
@@ -100,6 +115,10 @@ class SharedLimits:
         schedule `interval` seconds past it; the answer is how many seconds to wait for the slot."""
         waited = await self._reserve(keys=[key], args=[round(interval * 1e6), round(delay * 1e6), self._now()])
         return int(waited) / 1e6
+
+    async def stamp(self, key: str, interval: float) -> None:
+        """Mark a request leaving now: the schedule at `key` gives no slot before `interval` seconds from now."""
+        await self._stamp(keys=[key], args=[round(interval * 1e6), self._now()])
 
     async def acquire(self, key: str, holder: str, limit: int) -> bool:
         """Hold one of `limit` slots at `key` as `holder` (for at most the lease); False when all are held."""
@@ -126,9 +145,7 @@ class Limits:
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
         """Shared limits when the cache is Redis (the replicas' common store) and throttling is on."""
-        # `throttle_time_scale` (REFVERIFY_THROTTLE_TIME_SCALE) is for simulated upstreams whose clock runs
-        # faster, like refsim's --time-scale; read defensively so settings without the field keep real time.
-        scale = float(getattr(settings, "throttle_time_scale", 1.0))
+        scale = settings.throttle_time_scale
         shared = None
         if settings.throttle and backend(settings.cache_url) == "redis":
             shared = SharedLimits.from_url(settings.cache_url, lease=LEASE_FACTOR * settings.request_timeout)

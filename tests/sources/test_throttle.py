@@ -4,6 +4,7 @@ time scale and the lower limits an answer announces. Time is injected: nothing r
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import httpx
 import pytest
@@ -155,3 +156,19 @@ async def test_an_upstream_answer_announcing_a_lower_rate_slows_its_source(
     assert crossref._singletons.rate == pytest.approx(4 * RATE_MARGIN)
     assert crossref._singletons.concurrency == 1
     assert crossref._throttle.rate == pytest.approx(3 * RATE_MARGIN)  # the search pool heard nothing new
+
+
+async def test_a_late_wake_up_counts_the_spacing_from_when_the_request_really_left() -> None:
+    fake = FakeTime()
+    lags = [0.1]  # the event loop wakes the first sleeper 100 ms late, the next on time
+
+    async def late(seconds: float) -> None:
+        fake.now += seconds + (lags.pop() if lags else 0.0)
+
+    t = Throttle(Policy(rate=10, concurrency=1), clock=fake.clock, sleep=late)
+    left = []
+    for _ in range(3):
+        async with t:
+            left.append(fake.now)
+    gaps = [b - a for a, b in itertools.pairwise(left)]
+    assert min(gaps) == pytest.approx(1 / (10 * RATE_MARGIN))
