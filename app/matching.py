@@ -151,10 +151,12 @@ _PARTICLES = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def _name_key(text: str) -> str:
     return normalize(_HOMONYM.sub("", text)).replace(" ", "")
 
 
+@lru_cache(maxsize=65536)
 def _family_core(text: str) -> str:
     """The family name without leading particles: "De Vito" and "Vito" (particle moved to the given name)."""
     words = normalize(_HOMONYM.sub("", text)).split()
@@ -163,6 +165,7 @@ def _family_core(text: str) -> str:
     return "".join(words)
 
 
+@lru_cache(maxsize=65536)
 def _initials(given: str) -> str:
     return "".join(part[0] for part in normalize(given).split() if part)
 
