@@ -116,8 +116,9 @@ def _support(ref: Reference, record: Record) -> Support:
         year = abs(ref.year - record.year) <= 1
     elif record.year and text:
         year = str(record.year) in compact or None
-    volume = _field_in(record.volume, ref.volume, tokens)
-    page = _field_in(first_page(record.pages), first_page(ref.pages), tokens)
+    padded = f" {text} "
+    volume = _field_in(record.volume, ref.volume, tokens, padded)
+    page = _field_in(first_page(record.pages), first_page(ref.pages), tokens, padded)
     venue = venue_matches(ref.venue, record.venue)
     if not venue and record.venue and compact:
         # Glued or misspelt venue words ("American Journalof PhysiologyMLegacy Content") still read as the venue.
@@ -126,11 +127,12 @@ def _support(ref: Reference, record: Record) -> Support:
     return Support(title_share, author, year, volume, page, venue)
 
 
-def _field_in(found: str | None, cited: str | None, tokens: set[str]) -> bool | None:
+def _field_in(found: str | None, cited: str | None, tokens: set[str], text: str) -> bool | None:
     """The record's value agrees with the parsed one, or stands in the text (the parse may have misplaced it)."""
     if not found:
         return None
-    if (cited and normalize(found) == normalize(cited)) or normalize(found) in tokens:
+    value = normalize(found)
+    if (cited and value == normalize(cited)) or value in tokens or (" " in value and f" {value} " in text):
         return True
     return False if cited else None
 
@@ -141,7 +143,8 @@ def _key(text: str) -> str:
 
 def _is_same_work(c: Candidate, ref: Reference) -> bool:
     s = c.support
-    generic = len(normalize(c.record.title or "").split()) <= GENERIC_TITLE_WORDS
+    # A short title is generic only when the citation names the work by its title.
+    generic = bool(ref.title) and len(normalize(c.record.title or "").split()) <= GENERIC_TITLE_WORDS
     if generic and (s.year is not True or c.record.year != ref.year or False in (s.volume, s.page, s.venue)):
         return False  # "Editorial" of another year, volume or journal is another editorial
     if c.title_same:
