@@ -214,3 +214,45 @@ def test_a_noisy_string_with_an_unreadable_year_matches_on_title_words_author_an
         authors=(Name(family="Reisman", given="S."),),
     )
     assert verdict_of(ref, record)[1].identified
+
+
+def test_a_short_record_title_is_not_generic_when_the_citation_names_no_title() -> None:
+    record = Record(
+        source="crossref",
+        title="Weather watch",
+        authors=(Name(family="Rippey", given="Bob"),),
+        year=1998,
+        venue="Weatherwise",
+        volume="52",
+        pages="58-62",
+        doi="10.1000/ww",
+    )
+    ref = Reference(
+        raw="(1) Rippey, B. Weatherwise 1999, 52, 58–62.",
+        authors=(Name(family="Rippey", given="B."),),
+        year=1999,
+        venue="Weatherwise",
+        volume="52",
+        pages="58–62",
+    )
+    assert verdict_of(ref, record)[1].identified
+
+
+def test_a_multi_part_volume_is_read_from_the_text_when_the_parse_misplaced_it() -> None:
+    record = Record(
+        source="crossref",
+        title="Noise of drainage",
+        authors=(Name(family="Yeon", given="J. O."),),
+        year=2014,
+        venue="Advanced Materials Research",
+        volume="1025-1026",
+        pages="987-990",
+    )
+    ref = Reference(
+        raw="(1) Yeon, J. O. Advanced Materials Research 2014, 1025-1026, 987–990.",
+        authors=(Name(family="Yeon", given="J. O."),),
+        year=2014,
+        venue="Advanced Materials Research",
+        volume="987–990",
+    )
+    assert verdict_of(ref, record)[1].identified
