@@ -47,7 +47,6 @@ class Lookups:
         self._cache = cache
         self._settings = settings
         self._inflight: dict[str, asyncio.Future[Any]] = {}
-        self.hits = 0
 
     async def resolve(
         self, source: str, kind: str, value: str, call: Callable[[], Awaitable[Record | None]]
@@ -68,7 +67,6 @@ class Lookups:
 
     async def _run(self, key: str, call: Callable[[], Awaitable[T]], encode: Callable[[T], Any]) -> tuple[Any, bool]:
         if self._cache is not None and (entry := await self._cache.get(key)) is not None:
-            self.hits += 1
             return entry.value, True
         if key in self._inflight:  # the same question is on its way: share its answer (or its failure)
             return await asyncio.shield(self._inflight[key]), False
@@ -94,7 +92,6 @@ class Lookups:
         entry = await self._cache.get(_verdict_key(item, sources))
         if entry is None:
             return None
-        self.hits += 1
         return Result.model_validate({**entry.value, "input": item})
 
     async def keep_verdict(self, item: str | dict[str, Any], sources: Sequence[str], result: Result) -> None:

@@ -12,7 +12,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -251,13 +251,3 @@ def year_fits(cited: int, found: Sequence[int]) -> bool:
     """A year is right when a version of the work carries it, give or take one year (online-first vs print,
     conference vs proceedings volume)."""
     return any(abs(cited - y) <= 1 for y in found)
-
-
-@dataclass
-class Evidence:
-    """Field values gathered from every record of one work (its versions across sources)."""
-
-    years: list[int] = field(default_factory=list)
-    venues: list[str] = field(default_factory=list)
-    dois: set[str] = field(default_factory=set)
-    arxiv: set[str] = field(default_factory=set)

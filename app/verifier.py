@@ -49,6 +49,11 @@ class Inquiry:
     notes: list[str] = field(default_factory=list)  # supporting evidence that is not a record of the work
     calls: dict[str, int] = field(default_factory=dict)  # upstream lookups made, cache hits excluded
 
+    def answered(self, name: str) -> bool:
+        """The source was asked and every question to it got an answer."""
+        report = self.reports.get(name)
+        return report is not None and report.status is SourceStatus.NO_MATCH
+
     @property
     def failed(self) -> list[str]:
         return [n for n, r in self.reports.items() if r.status not in (SourceStatus.MATCH, SourceStatus.NO_MATCH)]
@@ -185,14 +190,14 @@ class Verifier:
         record = await self._resolve(inquiry, "crossref", IdKind.DOI, doi)
         if record is None and "doi" in self._sources:
             record = await self._resolve(inquiry, "doi", IdKind.DOI, doi)
-            if record is None and inquiry.reports.get("doi", _ERR).status is SourceStatus.NO_MATCH:
+            if record is None and inquiry.answered("doi"):
                 inquiry.doi_missing = True
         inquiry.doi_record = record
 
     async def _resolve_arxiv(self, inquiry: Inquiry, arxiv_id: str) -> None:
         """arXiv DOIs are registered with DataCite; the arXiv API (one call per 3 s) is the fallback."""
         record = await self._resolve(inquiry, "datacite", IdKind.DOI, f"10.48550/arxiv.{arxiv_id}")
-        if record is None and inquiry.reports.get("datacite", _ERR).status is not SourceStatus.NO_MATCH:
+        if record is None and not inquiry.answered("datacite"):
             await self._resolve(inquiry, "arxiv", IdKind.ARXIV, arxiv_id)
 
     async def _resolve(self, inquiry: Inquiry, name: str, kind: IdKind, value: str) -> Record | None:
@@ -275,7 +280,6 @@ class Verifier:
         )
 
 
-_ERR = SourceReport(name="", status=SourceStatus.ERROR)
 # Registration agencies first: their DOI and metadata are the version of record.
 _AUTHORITY = ("crossref", "doi", "datacite", "pubmed", "openalex", "europepmc", "semantic_scholar", "dblp", "arxiv")
 
