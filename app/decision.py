@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.identity import Candidate, judge
+from app.identity import PLACE, Candidate, judge
 from app.matching import compare_titles, first_page, normalize, year_fits
 from app.models import Discrepancy, Record, Reference, Verdict
 from app.venues import is_preprint_venue, venue_matches
@@ -58,6 +58,8 @@ def assess(
     today = today or dt.date.today()
     same = [c for c in candidates if c.same_work]
     best = max(same, key=lambda c: c.strength, default=None)
+    if best is not None and best.basis == PLACE and any(_rival(ref, c, best) for c in same):
+        best = None  # two works stand where the citation points (entries on one page): it does not say which
     found: list[Discrepancy] = []
     if ref.year and ref.year > today.year:
         found.append(Discrepancy(field="year", cited=str(ref.year), found=None))
@@ -104,6 +106,22 @@ def _same_record_family(c: Candidate, best: Candidate) -> bool:
     if a.year and b.year and abs(a.year - b.year) > 2 and not (a.preprint or b.preprint):
         return False
     return bool(a.title and b.title) and compare_titles(a.title or "", b.title or "").same and c.authors.first_matches
+
+
+def _rival(ref: Reference, c: Candidate, best: Candidate) -> bool:
+    """Another work (not a second DOI of the same title) standing in the cited place on as much evidence: as many
+    agreeing fields, as many of the cited authors, the year as exactly."""
+    if c.basis != PLACE or c is best or _same_record_family(c, best):
+        return False
+    if (c.support.agreement, c.authors.score, c.record.year == ref.year) < (
+        best.support.agreement,
+        best.authors.score,
+        best.record.year == ref.year,
+    ):
+        return False
+    a, b = normalize(c.record.title or ""), normalize(best.record.title or "")
+    shorter, longer = sorted((a, b), key=len)
+    return not (shorter and (compare_titles(a, b).same or (" " in shorter and f" {shorter} " in f" {longer} ")))
 
 
 def _place_discrepancies(ref: Reference, versions: Sequence[Record]) -> list[Discrepancy]:

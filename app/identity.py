@@ -13,18 +13,35 @@ Titles of three words or fewer ("Correspondence", "Editorial") name many works; 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from app.matching import AuthorComparison, compare_authors, compare_titles, first_page, names_match, normalize
+from app.matching import (
+    AuthorComparison,
+    compare_authors,
+    compare_titles,
+    first_page,
+    garbled_number,
+    misspelt_name,
+    names_match,
+    normalize,
+)
 from app.models import Record, Reference
 from app.venues import venue_matches
 
 # A title at least this similar, with the authors agreeing, is the cited work under a mangled title.
 NEAR_TITLE = 0.75
+# A title this similar is the cited one with typos; with two more fields of the record, whoever the authors are.
+CLOSE_TITLE = 0.9
 # Share of the record's title words a citation text must carry to be that record, with year and author.
 TITLE_SHARE = 0.8
+# Identified by where it stands (venue, year, volume, page, author) rather than by its title: this holds only
+# when no other record stands there too.
+PLACE = "place"
+# The number a reference list puts before an entry ("[12]", "(3)", "7."): not a volume or page of the work.
+_LABEL = re.compile(r"^\s*(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,3}\.?(?=\s))\s*")
 # Titles this short are generic: the same words title many works.
 GENERIC_TITLE_WORDS = 3
 
@@ -56,7 +73,11 @@ class Candidate:
     authors: AuthorComparison
     support: Support
     by_identifier: bool = False
-    same_work: bool = False
+    basis: str | None = None  # why the record is the cited work ("title", "place", ...); None: it is not
+
+    @property
+    def same_work(self) -> bool:
+        return self.basis is not None
 
     @property
     def strength(self) -> float:
@@ -75,7 +96,7 @@ def judge(ref: Reference, record: Record, *, by_identifier: bool = False) -> Can
     authors = compare_authors(ref.authors, record.authors, et_al=ref.et_al)
     support = _support(ref, record)
     partial = Candidate(record, same, similarity, authors, support, by_identifier)
-    return Candidate(record, same, similarity, authors, support, by_identifier, _is_same_work(partial, ref))
+    return Candidate(record, same, similarity, authors, support, by_identifier, _basis(partial, ref))
 
 
 def _title_relation(ref: Reference, record: Record) -> tuple[bool, float]:
@@ -96,7 +117,7 @@ def _title_relation(ref: Reference, record: Record) -> tuple[bool, float]:
 
 def _support(ref: Reference, record: Record) -> Support:
     """Which of the record's fields the citation carries: parsed fields first, the raw text as a fallback."""
-    text = normalize(ref.raw or "")
+    text = normalize(_LABEL.sub("", ref.raw or ""))
     tokens = set(text.split())
     compact = text.replace(" ", "")
     title_share = 0.0
@@ -109,6 +130,8 @@ def _support(ref: Reference, record: Record) -> Support:
         author = names_match(ref.authors[0], record.authors[0]) or any(
             names_match(ref.authors[0], a) for a in record.authors[:3]
         )
+        if not author and any(misspelt_name(ref.authors[0], a) for a in record.authors[:3]):
+            author = None  # a misspelt name neither confirms nor contradicts
     elif record.authors and text:
         author = True if _key(record.authors[0].family) in compact else None
     year: bool | None = None
@@ -117,8 +140,8 @@ def _support(ref: Reference, record: Record) -> Support:
     elif record.year and text:
         year = str(record.year) in compact or None
     padded = f" {text} "
-    volume = _field_in(record.volume, ref.volume, tokens, padded)
-    page = _field_in(first_page(record.pages), first_page(ref.pages), tokens, padded)
+    volume = _field_in(record.volume, ref.volume, tokens, padded, compact)
+    page = _field_in(first_page(record.pages), first_page(ref.pages), tokens, padded, compact)
     venue = venue_matches(ref.venue, record.venue)
     if not venue and record.venue and compact:
         # Glued or misspelt venue words ("American Journalof PhysiologyMLegacy Content") still read as the venue.
@@ -127,40 +150,54 @@ def _support(ref: Reference, record: Record) -> Support:
     return Support(title_share, author, year, volume, page, venue)
 
 
-def _field_in(found: str | None, cited: str | None, tokens: set[str], text: str) -> bool | None:
-    """The record's value agrees with the parsed one, or stands in the text (the parse may have misplaced it)."""
+def _field_in(found: str | None, cited: str | None, tokens: set[str], text: str, compact: str) -> bool | None:
+    """The record's value agrees with the parsed one, or stands in the text (the parse may have misplaced it).
+
+    A cited value garbled by OCR noise ("1z" for 13), or a long number split by a stray space ("148 5" for 1485),
+    neither confirms nor contradicts.
+    """
     if not found:
         return None
     value = normalize(found)
     if (cited and value == normalize(cited)) or value in tokens or (" " in value and f" {value} " in text):
         return True
-    return False if cited else None
+    if not cited or garbled_number(cited, found) or (len(value) >= 4 and value.isdigit() and value in compact):
+        return None
+    return False
 
 
 def _key(text: str) -> str:
     return normalize(text).replace(" ", "")
 
 
-def _is_same_work(c: Candidate, ref: Reference) -> bool:
+def _basis(c: Candidate, ref: Reference) -> str | None:
+    """Why the record is the cited work, or None."""
     s = c.support
     # A short title is generic only when the citation names the work by its title.
     generic = bool(ref.title) and len(normalize(c.record.title or "").split()) <= GENERIC_TITLE_WORDS
     if generic and (s.year is not True or c.record.year != ref.year or False in (s.volume, s.page, s.venue)):
-        return False  # "Editorial" of another year, volume or journal is another editorial
+        return None  # "Editorial" of another year, volume or journal is another editorial
     if c.title_same:
-        return True
+        return "title"
     authors_agree = bool(ref.authors) and c.authors.first_matches and c.authors.score >= 0.5
     if c.title_similarity >= NEAR_TITLE and (authors_agree or (c.by_identifier and not ref.authors)):
-        return True
+        return "near title"
+    places = (s.year, s.volume, s.page, s.venue)
+    if c.title_similarity >= CLOSE_TITLE and False not in places and sum(bool(f) for f in places) >= 2:
+        return "close title"  # the title with a typo, in the record's year and journal, volume or pages: misspelt names
     if ref.raw and not generic and s.title_share >= TITLE_SHARE and s.author is not False and s.year is not False:
         if s.year:
             # The title's words, the year and nothing contradicting; with an author or a place when either is known.
-            return bool(s.author) or s.volume is True or s.page is True or (s.author is None and s.volume is None)
-        # The year is unreadable (OCR noise): two other fields of the record must stand in the text.
-        return sum(bool(f) for f in (s.author, s.volume, s.page, s.venue)) >= 2
+            agree = bool(s.author) or s.volume is True or s.page is True or (s.author is None and s.volume is None)
+        else:
+            # The year is unreadable (OCR noise): two other fields of the record must stand in the text.
+            agree = sum(bool(f) for f in (s.author, s.volume, s.page, s.venue)) >= 2
+        return "title words" if agree else None
     if ref.raw and s.title_share < TITLE_SHARE:
+        if False in (s.author, s.year, s.volume, s.page) or not s.venue:
+            return None
+        if not c.record.volume and s.page:
+            return PLACE  # a chapter: the book and the page it starts on
         # No usable title: the venue and year, with the first author or the volume and first page, identify it.
-        if False in (s.author, s.year, s.volume, s.page) or not (s.venue and s.year):
-            return False
-        return bool(s.author) or bool(s.volume and s.page)
-    return False
+        return PLACE if s.year and (s.author or (s.volume and s.page)) else None
+    return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from app.models import Name
 
@@ -245,6 +246,31 @@ def first_page(pages: str | None) -> str | None:
     """The first page of a range ("1233-1246", "75P.1–75P", "e1234, e1240")."""
     first = re.split(r"[-–—,]", pages or "")[0].strip()
     return first or None
+
+
+def garbled_number(cited: str, found: str) -> bool:
+    """A number printed with OCR noise reads as the recorded one: "1z" for 13, "11I" for 117, "315K" for 315.
+
+    The cited value must hold a letter (a clean number that differs is a different number); its digits stand where
+    the record's do, and at most one character is noise in place of a digit.
+    """
+    c, f = normalize(cited).replace(" ", ""), normalize(found).replace(" ", "")
+    if not f.isdigit() or c.isdigit() or not any(ch.isdigit() for ch in c):
+        return False
+    if c.strip("abcdefghijklmnopqrstuvwxyz") == f:
+        return True
+    return (
+        len(c) == len(f)
+        and sum(a != b for a, b in zip(c, f, strict=True)) == 1
+        and all(a == b for a, b in zip(c, f, strict=True) if a.isdigit())
+    )
+
+
+def misspelt_name(cited: Name, found: Name) -> bool:
+    """Family names one typing or OCR error apart ("WiDkinson" / "Wilkinson", "Ndo sgala" / "Ndongala"): the same
+    person misspelt, or another person; a citation cannot tell, so the name neither confirms nor contradicts."""
+    a, b = _name_key(cited.family), _name_key(found.family)
+    return min(len(a), len(b)) >= 5 and Levenshtein.distance(a, b) <= 1 + len(a) // 10
 
 
 def year_fits(cited: int, found: Sequence[int]) -> bool:

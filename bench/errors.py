@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import lzma
+import re
 import urllib.request
 from collections import defaultdict
 from pathlib import Path
@@ -38,6 +39,7 @@ def main() -> None:
     p.add_argument("--service", default="http://127.0.0.1:8000")
     p.add_argument("--per-type", type=int, default=5)
     p.add_argument("--forms", default="")
+    p.add_argument("--groups", default="", help="a regular expression the printed groups must match")
     args = p.parse_args()
     items = load_split(args.split, args.data)
     wrong: dict[str, list[tuple[dict, dict]]] = defaultdict(list)
@@ -54,6 +56,8 @@ def main() -> None:
         if not ok:
             wrong[group].append((item, pred))
     for group, cases in sorted(wrong.items(), key=lambda kv: -len(kv[1])):
+        if args.groups and not re.search(args.groups, group):
+            continue
         print(f"\n=== {group}: {len(cases)}")
         for item, _pred in cases[: args.per_type]:
             res = ask(args.service, item["input"])

@@ -256,3 +256,127 @@ def test_a_multi_part_volume_is_read_from_the_text_when_the_parse_misplaced_it()
         volume="987–990",
     )
     assert verdict_of(ref, record)[1].identified
+
+
+HENRY_JAMES = Record(
+    source="crossref",
+    title="Henry James in The Bookman of New York",
+    authors=(Name(family="Sherbo", given="Arthur"),),
+    year=1992,
+    venue="The Henry James Review",
+    volume="13",
+    pages="315-327",
+    doi="10.1000/hjr.13.315",
+)
+
+
+def test_ocr_garbled_volume_and_page_do_not_contradict_a_title_less_citation() -> None:
+    ref = Reference(
+        raw="1 A. Sherbo,The Henry JQmes Revie w 1z, 315K(1992)w",
+        authors=(Name(family="Sherbo", given="A."),),
+        year=1992,
+        venue="The Henry JQmes Revie w",
+        volume="1z",
+        pages="315K",
+    )
+    assert verdict_of(ref, HENRY_JAMES)[1].identified
+
+
+def test_a_clean_but_different_volume_contradicts_a_title_less_citation() -> None:
+    ref = Reference(
+        raw="1 A. Sherbo, The Henry James Review 14, 315 (1992).",
+        authors=(Name(family="Sherbo", given="A."),),
+        year=1992,
+        venue="The Henry James Review",
+        volume="14",
+        pages="315",
+    )
+    assert not verdict_of(ref, HENRY_JAMES)[1].identified
+
+
+def test_the_reference_list_number_is_not_read_as_a_page() -> None:
+    other = HENRY_JAMES.model_copy(update={"pages": "1-12", "volume": None, "doi": "10.1000/hjr.1"})
+    ref = Reference(
+        raw="(1) The Henry James Review 1992, 315.",
+        year=1992,
+        venue="The Henry James Review",
+        pages="315",
+    )
+    assert not verdict_of(ref, other)[1].identified
+
+
+CHAPTER = Record(
+    source="crossref",
+    type="chapter",
+    title="Value-Based Marketing Strategy",
+    year=2015,
+    venue="Value-Based Marketing",
+    pages="189-223",
+    doi="10.1000/vbm.ch6",
+)
+
+
+def test_a_chapter_is_identified_by_its_book_and_first_page() -> None:
+    ref = Reference(raw="1Value-Based Marketing 189 (2015).", year=2015, venue="Value-Based Marketing")
+    verdict, a = verdict_of(ref, CHAPTER)
+    assert a.best is not None and a.best.record.doi == CHAPTER.doi and verdict is Verdict.VERIFIED
+
+
+def test_two_entries_on_the_cited_page_leave_the_citation_unidentified() -> None:
+    entries = [
+        Record(source="crossref", type="chapter", title=t, venue="Dictionary of Geotechnics", year=2014,
+               pages="463-463", doi=f"10.1000/dict.{i}")
+        for i, t in enumerate(["earth pressure", "tunnel boring machine"])
+    ]  # fmt: skip
+    ref = Reference(raw="[1] Dictionary of Geotechnics (2014) 463.", year=2014, venue="Dictionary of Geotechnics")
+    assert verdict_of(ref, *entries)[0] is Verdict.NOT_FOUND
+
+
+def test_a_second_doi_of_the_same_title_is_no_rival_in_the_cited_place() -> None:
+    duplicate = HENRY_JAMES.model_copy(update={"doi": "10.1000/hjr.dup", "pages": "315"})
+    ref = Reference(
+        raw="1 A. Sherbo, The Henry James Review 13, 315 (1992).",
+        authors=(Name(family="Sherbo", given="A."),),
+        year=1992,
+        venue="The Henry James Review",
+        volume="13",
+        pages="315",
+    )
+    assert verdict_of(ref, HENRY_JAMES, duplicate)[1].identified
+
+
+def test_a_rival_in_the_same_journal_and_year_with_less_evidence_does_not_block_the_match() -> None:
+    rival = HENRY_JAMES.model_copy(update={"title": "Henry James in the Dial", "pages": "93-114", "doi": "10.1000/x"})
+    ref = Reference(
+        raw="1 A. Sherbo, The Henry James Review 13, 315 (1992).",
+        authors=(Name(family="Sherbo", given="A."),),
+        year=1992,
+        venue="The Henry James Review",
+        volume="13",
+        pages="315",
+    )
+    a = verdict_of(ref, HENRY_JAMES, rival)[1]
+    assert a.best is not None and a.best.record.doi == HENRY_JAMES.doi
+
+
+def test_a_typo_title_in_its_journal_year_and_pages_is_the_work_despite_a_misspelt_author() -> None:
+    record = Record(
+        source="crossref",
+        title="Interaction of Channeled Electrons with Lattice Excitations",
+        authors=(Name(family="Malyshevskii", given="V. S."),),
+        year=1988,
+        venue="physica status solidi (b)",
+        volume="147",
+        pages="11-44",
+        doi="10.1000/pssb",
+    )
+    ref = Reference(
+        title="Interaction of Chanaeled Electrons with Lattice Excitations",
+        authors=(Name(family="MalEshev skii", given="V. S."),),
+        year=1988,
+        venue="Physica Status SolidiS(b)",
+        volume="147",
+        pages="11-44",
+    )
+    verdict, a = verdict_of(ref, record)
+    assert verdict is Verdict.MISCITED and {"title", "author"} <= fields(a)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from app.matching import compare_authors, compare_titles, names_match, normalize, year_fits
+from app.matching import (
+    compare_authors,
+    compare_titles,
+    garbled_number,
+    misspelt_name,
+    names_match,
+    normalize,
+    year_fits,
+)
 from app.models import Name
 
 
@@ -136,3 +144,20 @@ def test_a_swapped_function_word_is_a_different_title() -> None:
 
 def test_a_dropped_leading_article_is_the_same_title() -> None:
     assert compare_titles("Unreasonable effectiveness of data", "The Unreasonable Effectiveness of Data").same
+
+
+def test_an_ocr_garbled_number_reads_as_the_recorded_one() -> None:
+    assert garbled_number("1z", "13") and garbled_number("11I", "117") and garbled_number("315K", "315")
+
+
+def test_a_clean_number_that_differs_is_not_garbled() -> None:
+    assert not garbled_number("14", "13") and not garbled_number("1z", "23") and not garbled_number("x", "13")
+
+
+def test_a_family_name_one_letter_off_is_misspelt() -> None:
+    assert misspelt_name(Name(family="WiDkinson", given="L."), Name(family="Wilkinson", given="Louise"))
+
+
+def test_short_or_distinct_family_names_are_not_misspellings() -> None:
+    assert not misspelt_name(Name(family="Kim", given="J."), Name(family="Kin", given="J."))
+    assert not misspelt_name(Name(family="Johnson", given="A."), Name(family="Jackson", given="A."))
