@@ -131,7 +131,8 @@ def _support(ref: Reference, record: Record) -> Support:
             names_match(ref.authors[0], a) for a in record.authors[:3]
         )
         if not author and any(misspelt_name(ref.authors[0], a) for a in record.authors[:3]):
-            author = None  # a misspelt name neither confirms nor contradicts
+            # A misspelt first name neither confirms nor contradicts; the next cited names may confirm.
+            author = any(names_match(x, a) for x in ref.authors[1:3] for a in record.authors[:4]) or None
     elif record.authors and text:
         author = True if _key(record.authors[0].family) in compact else None
     year: bool | None = None
@@ -159,7 +160,9 @@ def _field_in(found: str | None, cited: str | None, tokens: set[str], text: str,
     if not found:
         return None
     value = normalize(found)
-    if (cited and value == normalize(cited)) or value in tokens or (" " in value and f" {value} " in text):
+    if (cited and normalize(cited).replace(" ", "") == value.replace(" ", "")) or value in tokens:
+        return True
+    if " " in value and f" {value} " in text:
         return True
     if not cited or garbled_number(cited, found) or (len(value) >= 4 and value.isdigit() and value in compact):
         return None
@@ -175,7 +178,10 @@ def _basis(c: Candidate, ref: Reference) -> str | None:
     s = c.support
     # A short title is generic only when the citation names the work by its title.
     generic = bool(ref.title) and len(normalize(c.record.title or "").split()) <= GENERIC_TITLE_WORDS
-    if generic and (s.year is not True or c.record.year != ref.year or False in (s.volume, s.page, s.venue)):
+    # The journal's volume and first page, or the book and first page, pin the place a work occupies.
+    pinned = bool(s.venue and s.page and (s.volume or not c.record.volume))
+    exact_year = s.year is True and (ref.year is None or c.record.year == ref.year)
+    if generic and (False in (s.year, s.volume, s.page, s.venue) or not (exact_year or pinned)):
         return None  # "Editorial" of another year, volume or journal is another editorial
     if c.title_same:
         return "title"
@@ -194,10 +200,12 @@ def _basis(c: Candidate, ref: Reference) -> str | None:
             agree = sum(bool(f) for f in (s.author, s.volume, s.page, s.venue)) >= 2
         return "title words" if agree else None
     if ref.raw and s.title_share < TITLE_SHARE:
-        if False in (s.author, s.year, s.volume, s.page) or not s.venue:
+        # No usable title: where the work stands identifies it, with nothing contradicting.
+        if False in (s.author, s.year, s.volume, s.page):
             return None
-        if not c.record.volume and s.page:
-            return PLACE  # a chapter: the book and the page it starts on
-        # No usable title: the venue and year, with the first author or the volume and first page, identify it.
-        return PLACE if s.year and (s.author or (s.volume and s.page)) else None
+        if pinned or (s.venue and s.year and s.author):
+            return PLACE  # journal, volume and first page; a book and first page; journal, year and author
+        if s.author and s.year and s.volume and s.page:
+            return PLACE  # the author's article at that volume, page and year, whatever the journal's spelling
+        return None
     return None

@@ -380,3 +380,77 @@ def test_a_typo_title_in_its_journal_year_and_pages_is_the_work_despite_a_misspe
     )
     verdict, a = verdict_of(ref, record)
     assert verdict is Verdict.MISCITED and {"title", "author"} <= fields(a)
+
+
+def test_a_garbled_year_does_not_hide_a_journal_volume_and_first_page() -> None:
+    ref = Reference(
+        raw="1 A. Sherbo, The Henry James Review 13, 315 (19g2).",
+        authors=(Name(family="Sherbo", given="A."),),
+        venue="The Henry James Review",
+        volume="13",
+        pages="315",
+    )
+    assert verdict_of(ref, HENRY_JAMES)[1].identified
+
+
+def test_author_year_volume_and_page_identify_the_work_under_a_misspelt_journal() -> None:
+    ref = Reference(
+        raw="1 A. Sherbo, Ahe Henri Jomes Revibw 13, 315 (1992).",
+        authors=(Name(family="Sherbo", given="A."),),
+        year=1992,
+        venue="Ahe Henri Jomes Revibw",
+        volume="13",
+        pages="315",
+    )
+    assert verdict_of(ref, HENRY_JAMES)[1].identified
+
+
+def test_a_page_split_by_a_stray_space_agrees() -> None:
+    ref = Reference(
+        raw="1 A. Sherbo, The Henry James Review 13, 31 5 (1992).",
+        authors=(Name(family="Sherbo", given="A."),),
+        year=1992,
+        venue="The Henry James Review",
+        volume="13",
+        pages="31 5",
+    )
+    assert verdict_of(ref, HENRY_JAMES)[1].identified
+
+
+def test_a_second_cited_author_confirms_when_the_first_is_misspelt() -> None:
+    record = HENRY_JAMES.model_copy(update={"authors": (Name(family="Yamamoto", given="K."), Name(family="Sato"))})
+    ref = Reference(
+        raw="1 K. Yamapoto and T. Sato, The Henry James Review (1992).",
+        authors=(Name(family="Yamapoto", given="K."), Name(family="Sato", given="T.")),
+        year=1992,
+        venue="The Henry James Review",
+    )
+    assert verdict_of(ref, record)[1].identified
+
+
+def test_a_generic_title_one_year_off_is_the_work_its_volume_and_pages_pin() -> None:
+    record = Record(
+        source="crossref",
+        title="Weatherwatch: April 1999",
+        authors=(Name(family="Rippey", given="Brad"),),
+        year=1998,
+        venue="Weatherwise",
+        volume="52",
+        pages="58-62",
+    )
+    ref = Reference(
+        raw="Rippey, Brad. “Weatherwatch: April 1999.” Weatherwise 52.4 (1999): 58–62.",
+        title="Weatherwatch: April 1999",
+        authors=(Name(family="Rippey", given="Brad"),),
+        year=1999,
+        venue="Weatherwise",
+        volume="52",
+        pages="58-62",
+    )
+    assert verdict_of(ref, record)[1].identified
+
+
+def test_a_generic_title_of_another_year_without_a_place_is_another_work() -> None:
+    record = Record(source="crossref", title="Editorial", year=2011, venue="Weatherwise", volume="64", pages="2")
+    ref = Reference(raw="Editorial. Weatherwise (2012).", title="Editorial", year=2012, venue="Weatherwise")
+    assert not verdict_of(ref, record)[1].identified
