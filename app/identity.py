@@ -164,7 +164,7 @@ def _field_in(found: str | None, cited: str | None, tokens: set[str], text: str,
         return True
     if " " in value and f" {value} " in text:
         return True
-    if not cited or garbled_number(cited, found) or (len(value) >= 4 and value.isdigit() and value in compact):
+    if not cited or garbled_number(cited, found) or (len(value) >= 3 and value.isdigit() and value in compact):
         return None
     return False
 
@@ -207,5 +207,7 @@ def _basis(c: Candidate, ref: Reference) -> str | None:
             return PLACE  # journal, volume and first page; a book and first page; journal, year and author
         if s.author and s.year and s.volume and s.page:
             return PLACE  # the author's article at that volume, page and year, whatever the journal's spelling
+        if not ref.title and s.year and c.record.year == ref.year and c.authors.matched >= 2 and not c.authors.missing:
+            return PLACE  # "Kumar and Kar (2015)": the co-authors' work of that year, when they have only one
         return None
     return None

@@ -454,3 +454,29 @@ def test_a_generic_title_of_another_year_without_a_place_is_another_work() -> No
     record = Record(source="crossref", title="Editorial", year=2011, venue="Weatherwise", volume="64", pages="2")
     ref = Reference(raw="Editorial. Weatherwise (2012).", title="Editorial", year=2012, venue="Weatherwise")
     assert not verdict_of(ref, record)[1].identified
+
+
+KUMAR_KAR = Record(
+    source="crossref",
+    title="Double crystal symmetries in morphotropic phase boundary",
+    authors=(Name(family="Kumar", given="P."), Name(family="Kar", given="M.")),
+    year=2015,
+    doi="10.1000/kk.2015",
+)
+
+
+def test_co_authors_and_year_identify_their_only_work_of_that_year() -> None:
+    ref = Reference(raw="1 P. Kumar and M. Kar, (2015).", authors=KUMAR_KAR.authors, year=2015)
+    a = verdict_of(ref, KUMAR_KAR)[1]
+    assert a.best is not None and a.best.record.doi == KUMAR_KAR.doi
+
+
+def test_co_authors_with_two_works_that_year_leave_the_citation_unidentified() -> None:
+    other = KUMAR_KAR.model_copy(update={"title": "Dielectric relaxation in ceramics", "doi": "10.1000/kk.b"})
+    ref = Reference(raw="1 P. Kumar and M. Kar, (2015).", authors=KUMAR_KAR.authors, year=2015)
+    assert not verdict_of(ref, KUMAR_KAR, other)[1].identified
+
+
+def test_a_single_author_and_year_do_not_identify_a_work() -> None:
+    ref = Reference(raw="1 P. Kumar, (2015).", authors=KUMAR_KAR.authors[:1], year=2015)
+    assert not verdict_of(ref, KUMAR_KAR)[1].identified
