@@ -37,12 +37,14 @@ class SqliteDb:
 
     One thread serialises access without locks and keeps blocking I/O off the event loop. `schema` runs once
     when the connection opens. WAL mode lets other processes (more replicas on the same file) read while one
-    writes; the 5 s busy timeout makes a writer wait for another instead of failing at once.
+    writes; the 5 s busy timeout makes a writer wait for another instead of failing at once. `migrate`, when
+    given, runs after the schema: it brings tables an older version created up to date.
     """
 
-    def __init__(self, path: str, schema: str) -> None:
+    def __init__(self, path: str, schema: str, migrate: Callable[[sqlite3.Connection], None] | None = None) -> None:
         self._path = path
         self._schema = schema
+        self._migrate = migrate
         self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(1, thread_name_prefix="refverify-sqlite")
         self._conn: sqlite3.Connection | None = None
 
@@ -77,6 +79,8 @@ class SqliteDb:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
             conn.executescript(self._schema)
+            if self._migrate is not None:
+                self._migrate(conn)
         except BaseException:
             conn.close()
             raise
