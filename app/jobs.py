@@ -83,6 +83,10 @@ class JobStore(Protocol):
         """Record the result for item `index` (replacing an earlier one); `result["verdict"]` is counted."""
         ...
 
+    async def add_results(self, job_id: str, results: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """`add_result` for each (index, result), in one write."""
+        ...
+
     async def set_status(self, job_id: str, status: JobStatus, *, error: str | None = None) -> None: ...
 
     async def get(self, job_id: str, *, offset: int = 0, limit: int | None = None) -> Job | None:
@@ -223,22 +227,27 @@ class SqliteJobStore:
         return job_id
 
     async def add_result(self, job_id: str, index: int, result: dict[str, Any]) -> None:
-        text, verdict = _encoded(result)
+        await self.add_results(job_id, [(index, result)])
+
+    async def add_results(self, job_id: str, results: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        encoded = [(index, *_encoded(result)) for index, result in results]
 
         def add(conn: sqlite3.Connection) -> None:
             sql = "SELECT total, status, done, counts FROM jobs WHERE id = ?"
             if (row := conn.execute(sql, (job_id,)).fetchone()) is None:
                 raise UnknownJob(job_id)
-            total, status, done, counts = row
-            _check_index(job_id, index, total)
-            sql = "SELECT verdict FROM job_results WHERE job_id = ? AND idx = ?"
-            old = conn.execute(sql, (job_id, index)).fetchone()
-            sql = "INSERT OR REPLACE INTO job_results (job_id, idx, result, verdict) VALUES (?, ?, ?, ?)"
-            conn.execute(sql, (job_id, index, text, verdict))
-            done += old is None
-            counts = json.dumps(_recounted(json.loads(counts), old[0] if old else None, verdict))
+            total, status, done, counts_text = row
+            counts = json.loads(counts_text)
+            for index, text, verdict in encoded:
+                _check_index(job_id, index, total)
+                sql = "SELECT verdict FROM job_results WHERE job_id = ? AND idx = ?"
+                old = conn.execute(sql, (job_id, index)).fetchone()
+                sql = "INSERT OR REPLACE INTO job_results (job_id, idx, result, verdict) VALUES (?, ?, ?, ?)"
+                conn.execute(sql, (job_id, index, text, verdict))
+                done += old is None
+                counts = _recounted(counts, old[0] if old else None, verdict)
             sql = "UPDATE jobs SET done = ?, counts = ?, status = ? WHERE id = ?"
-            conn.execute(sql, (done, counts, _advanced(status, done, total), job_id))
+            conn.execute(sql, (done, json.dumps(counts), _advanced(status, done, total), job_id))
 
         await self._db.run(lambda conn: transaction(conn, add))
 
@@ -348,15 +357,23 @@ class RedisJobStore:
         return job_id
 
     async def add_result(self, job_id: str, index: int, result: dict[str, Any]) -> None:
-        text, verdict = _encoded(result)
+        await self.add_results(job_id, [(index, result)])
+
+    async def add_results(self, job_id: str, results: Sequence[tuple[int, dict[str, Any]]]) -> None:
         key = self._prefix + job_id
         keys = [key, f"{key}:results", self._open, f"{key}:verdicts", f"{key}:counts"]
         with unavailable_on_failure():
-            done = await self._add(keys=keys, args=[index, text, job_id, verdict or ""])
-            if done == -1:
-                raise UnknownJob(job_id)
-            if done == -2:
-                _check_index(job_id, index, int(await self._client.hget(keys[0], "total") or 0))
+            # One round trip; each script call is atomic on its own.
+            async with self._client.pipeline(transaction=False) as pipe:
+                for index, result in results:
+                    text, verdict = _encoded(result)
+                    await self._add(keys=keys, args=[index, text, job_id, verdict or ""], client=pipe)
+                answers = await pipe.execute()
+            for (index, _), done in zip(results, answers, strict=True):
+                if done == -1:
+                    raise UnknownJob(job_id)
+                if done == -2:
+                    _check_index(job_id, index, int(await self._client.hget(keys[0], "total") or 0))
 
     async def set_status(self, job_id: str, status: JobStatus, *, error: str | None = None) -> None:
         status = JobStatus(status)

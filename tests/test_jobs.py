@@ -261,3 +261,16 @@ async def test_a_redis_job_from_before_counting_is_counted_when_read(redis_url: 
     finally:
         await client.aclose()
         await store.close()
+
+
+async def test_results_added_together_are_stored_and_counted_like_results_added_one_by_one(store: JobStore) -> None:
+    job_id = await store.create(3, [0, 1, 2])
+    await store.add_result(job_id, 1, verdict("unverified"))
+    await store.add_results(job_id, [(0, verdict("verified")), (1, verdict("verified")), (2, verdict("not_found"))])
+    snapshot = await job(store, job_id)
+    assert [(r.index, r.result) for r in snapshot.results] == [
+        (0, verdict("verified")),
+        (1, verdict("verified")),
+        (2, verdict("not_found")),
+    ]
+    assert (snapshot.done, snapshot.counts, snapshot.status) == (3, {"not_found": 1, "verified": 2}, JobStatus.DONE)
