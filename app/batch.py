@@ -1,9 +1,11 @@
 """Batches of references: results as they are decided, and background jobs that persist them.
 
 `Verifier.verify` answers a whole list at once; `as_decided` drives `Verifier.verify_reference` itself so callers
-(the NDJSON stream, job workers, the CLI's progress bar) see each `Result` the moment it is decided.
-`JobRunner` owns the background tasks behind `POST /v1/jobs`: it writes every result to the `JobStore` as it
-arrives, resumes unfinished jobs after a restart, and cancels its tasks on shutdown (leaving them resumable).
+(the NDJSON stream, job workers, the CLI's progress bar) see each `Result` the moment it is decided
+(`decided_batches`: every result decided since the caller last looked, at once).
+`JobRunner` owns the background tasks behind `POST /v1/jobs`: it writes the results to the `JobStore` as they
+arrive (those that arrived during one write go in the next), resumes unfinished jobs after a restart, and cancels
+its tasks on shutdown (leaving them resumable).
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ log = logging.getLogger(__name__)
 Item = str | dict[str, Any]
 
 # Largest job `POST /v1/jobs` accepts. Far above `max_references` (a synchronous request) because a job answers
-# at once and is worked through in the background; the bound keeps one submission's parse (~0.25 ms an item,
-# off the event loop) and its stored inputs to tens of megabytes.
+# at once and is worked through in the background; the bound keeps one submission's stored inputs to tens of
+# megabytes.
 MAX_JOB_REFERENCES = 100_000
 
 
@@ -38,7 +40,9 @@ class Task:
 
     index: int
     item: Item
-    ref: Reference | InputError  # an unreadable item gets an `unverified` result saying why, not a failed batch
+    # An unreadable item gets an `unverified` result saying why, not a failed batch. None: parsed only when no
+    # verdict is cached for the item (jobs: a repeated list is answered without parsing it again).
+    ref: Reference | InputError | None
 
 
 def parse_items(items: Sequence[Item], indexes: Sequence[int] | None = None) -> list[Task]:
@@ -60,6 +64,16 @@ async def as_decided(verifier: Verifier, tasks: Sequence[Task], *, concurrency: 
     At most `concurrency` references are in flight. Closing the iterator early (a client that went away, a
     cancelled job) cancels the references still in flight. An unexpected error in one reference is re-raised here.
     """
+    async with aclosing(decided_batches(verifier, tasks, concurrency=concurrency)) as batches:
+        async for batch in batches:
+            for result in batch:
+                yield result
+
+
+async def decided_batches(
+    verifier: Verifier, tasks: Sequence[Task], *, concurrency: int
+) -> AsyncGenerator[list[Result], None]:
+    """As `as_decided`, but every result decided since the last batch was taken comes at once (at least one)."""
     pending = iter(tasks)
     decided: asyncio.Queue[Result | Exception] = asyncio.Queue()
 
@@ -67,7 +81,9 @@ async def as_decided(verifier: Verifier, tasks: Sequence[Task], *, concurrency: 
         # Workers share one iterator: `next` never awaits, so no two workers take the same task.
         for task in pending:
             try:
-                if isinstance(task.ref, InputError):
+                if task.ref is None:
+                    decided.put_nowait(await verifier.verify_item(task.item, index=task.index))
+                elif isinstance(task.ref, InputError):
                     decided.put_nowait(verifier.unreadable(task.ref, index=task.index, item=task.item))
                 else:
                     decided.put_nowait(await verifier.verify_reference(task.ref, index=task.index, item=task.item))
@@ -77,19 +93,22 @@ async def as_decided(verifier: Verifier, tasks: Sequence[Task], *, concurrency: 
 
     workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(tasks)))]
     try:
-        for _ in range(len(tasks)):
-            outcome = await decided.get()
-            if isinstance(outcome, Exception):
-                raise outcome
-            yield outcome
+        remaining = len(tasks)
+        while remaining:
+            outcomes = [await decided.get()]
+            while not decided.empty():
+                outcomes.append(decided.get_nowait())
+            batch: list[Result] = []
+            for outcome in outcomes:
+                if isinstance(outcome, Exception):
+                    raise outcome
+                batch.append(outcome)
+            remaining -= len(batch)
+            yield batch
     finally:
         for w in workers:
             w.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-
-
-class JobFailed(Exception):
-    """A job that cannot go on; its message is stored as the job's error."""
 
 
 class JobRunner:
@@ -121,8 +140,9 @@ class JobRunner:
         return list(self._running)
 
     async def submit(self, items: list[Item]) -> str:
-        """Parse every item (an unusable one is an `InputError`, and no job is made), store the job, start it."""
-        tasks = await asyncio.to_thread(parse_items, items)
+        """Store the job and start it; each item is parsed when it is verified (an unreadable one is answered
+        `unverified`, saying why)."""
+        tasks = [Task(i, item, None) for i, item in enumerate(items)]
         job_id = await self._store.create(len(items), items)
         self._on_event("created")
         self._start(job_id, tasks)
@@ -161,11 +181,7 @@ class JobRunner:
         items = await self._store.items(job_id)
         if items is None:
             raise UnknownJob(job_id)
-        todo = await self._store.pending(job_id)
-        try:
-            return await asyncio.to_thread(parse_items, items, todo)
-        except InputError as exc:  # stored inputs the parser no longer reads: fail the job, naming the item
-            raise JobFailed(f"cannot resume: {exc}") from exc
+        return [Task(i, items[i], None) for i in await self._store.pending(job_id)]
 
     async def _run(self, job_id: str, tasks: list[Task] | None) -> None:
         try:
@@ -173,10 +189,12 @@ class JobRunner:
                 tasks = await self._reload(job_id)
             await self._store.set_status(job_id, JobStatus.RUNNING)
             # aclosing: on cancellation the references in flight are cancelled now, not when garbage-collected.
-            async with aclosing(as_decided(self._verifier, tasks, concurrency=self._concurrency)) as results:
-                async for result in results:
-                    await self._store.add_result(job_id, result.index, result.model_dump(mode="json"))
-                    self._on_result(result)
+            batches = decided_batches(self._verifier, tasks, concurrency=self._concurrency)
+            async with aclosing(batches) as decided:
+                async for batch in decided:
+                    await self._store.add_results(job_id, [(r.index, r.model_dump(mode="json")) for r in batch])
+                    for result in batch:
+                        self._on_result(result)
             # The store marks the job done with its last result; this covers a job resumed with nothing left.
             await self._store.set_status(job_id, JobStatus.DONE)
             self._on_event("done")

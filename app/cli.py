@@ -18,7 +18,7 @@ from app.errors import InputError
 from app.models import Result, Summary, VerifyResponse
 from app.parsing import parse_document
 from app.settings import Settings
-from app.sources import build_sources
+from app.sources import build_sources, http_client
 from app.verifier import Verifier
 
 # File extension -> the content type whose parser reads it.
@@ -86,7 +86,7 @@ async def check(
     tasks = parse_items(items)  # an unreadable item becomes an `unverified` result saying why
     listeners = [f for f in (on_result, Progress(len(tasks), progress) if progress else None) if f is not None]
     results: list[Result] = []
-    async with httpx.AsyncClient(transport=transport, headers={"User-Agent": settings.user_agent}) as client:
+    async with http_client(settings, transport) as client:
         verifier = Verifier(build_sources(client, settings), settings)
         async with aclosing(as_decided(verifier, tasks, concurrency=settings.concurrency)) as decided:
             async for result in decided:

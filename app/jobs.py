@@ -1,7 +1,9 @@
 """The job store behind `POST /v1/jobs`: batches verified in the background, their results kept as they arrive.
 
 Every decided result is written at once, so a restart loses nothing already decided: `unfinished()` lists the
-jobs to resume, `items()` gives back their inputs and `pending()` the indexes still to decide.
+jobs to resume, `items()` gives back their inputs and `pending()` the indexes still to decide. Progress (results
+done, counts by verdict) is counted as results arrive, so reading it costs the same at 10 and at 100,000 results;
+`get` reads one page of results by index and hands each back as the JSON text it was stored as.
 
 Status moves by itself as results arrive: queued -> running on the first result, running -> done on the last
 (unless the job was marked failed). `set_status` sets it outright (running when a worker picks the job up,
@@ -15,7 +17,7 @@ import json
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
@@ -44,14 +46,21 @@ class UnknownJob(LookupError):
 
 
 class JobResult(BaseModel):
+    """One decided result: its index and the JSON text it was stored as (served as is, not parsed again)."""
+
     model_config = ConfigDict(frozen=True)
 
     index: int
-    result: dict[str, Any]
+    text: str
+
+    @property
+    def result(self) -> dict[str, Any]:
+        return dict(json.loads(self.text))
 
 
 class Job(BaseModel):
-    """A snapshot of one job: progress, verdict counts and the results decided so far, by index."""
+    """A snapshot of one job: progress and verdict counts over all its results, and the results decided so far
+    among indexes `offset` to `offset + limit - 1` (one page), by index."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -74,9 +83,15 @@ class JobStore(Protocol):
         """Record the result for item `index` (replacing an earlier one); `result["verdict"]` is counted."""
         ...
 
+    async def add_results(self, job_id: str, results: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """`add_result` for each (index, result), in one write."""
+        ...
+
     async def set_status(self, job_id: str, status: JobStatus, *, error: str | None = None) -> None: ...
 
-    async def get(self, job_id: str) -> Job | None: ...
+    async def get(self, job_id: str, *, offset: int = 0, limit: int | None = None) -> Job | None:
+        """The job with its results among indexes `offset` to `offset + limit - 1` (to the end: `limit=None`)."""
+        ...
 
     async def items(self, job_id: str) -> list[Any] | None:
         """The inputs the job was created with."""
@@ -120,20 +135,35 @@ def _advanced(status: str, done: int, total: int) -> str:
     return JobStatus.RUNNING if status == JobStatus.QUEUED else status
 
 
-def _job(job_id: str, created: float, total: int, status: str, error: str | None, rows: Iterable[Any]) -> Job:
-    """Build the snapshot from stored rows of (index, result JSON)."""
-    results = sorted((JobResult(index=int(i), result=json.loads(text)) for i, text in rows), key=lambda r: r.index)
-    counts = Counter(str(r.result["verdict"]) for r in results if r.result.get("verdict") is not None)
+def _job(job_id: str, meta: Sequence[Any], counts: dict[str, int], rows: Iterable[tuple[Any, str]]) -> Job:
+    """The snapshot from the stored fields (created, total, status, error, done) and rows (index, result JSON)."""
+    created, total, status, error, done = meta
     return Job(
         id=job_id,
-        created=datetime.fromtimestamp(created, UTC),
-        total=total,
-        done=len(results),
+        created=datetime.fromtimestamp(float(created), UTC),
+        total=int(total),
+        done=int(done),
         status=JobStatus(status),
         error=error,
-        counts=dict(sorted(counts.items())),
-        results=results,
+        counts=dict(sorted((k, int(v)) for k, v in counts.items() if int(v) > 0)),
+        results=sorted((JobResult(index=int(i), text=text) for i, text in rows), key=lambda r: r.index),
     )
+
+
+def _encoded(result: dict[str, Any]) -> tuple[str, str | None]:
+    """The stored text of a result and its verdict (counted)."""
+    verdict = result.get("verdict")
+    return json.dumps(result, ensure_ascii=False, separators=(",", ":")), None if verdict is None else str(verdict)
+
+
+def _recounted(counts: dict[str, int], old: str | None, new: str | None) -> dict[str, int]:
+    """Counts by verdict after a result with verdict `new` replaced one with `old` (None: no verdict, or none)."""
+    counts = dict(counts)
+    if old is not None:
+        counts[old] = counts.get(old, 0) - 1
+    if new is not None:
+        counts[new] = counts.get(new, 0) + 1
+    return {k: v for k, v in sorted(counts.items()) if v > 0}
 
 
 def _pending(total: int, decided: Iterable[Any]) -> list[int]:
@@ -144,20 +174,50 @@ def _pending(total: int, decided: Iterable[Any]) -> list[int]:
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, created REAL NOT NULL, total INTEGER NOT NULL, status TEXT NOT NULL, error TEXT,
-    items TEXT NOT NULL
+    items TEXT NOT NULL, done INTEGER NOT NULL DEFAULT 0, counts TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS job_results (
-    job_id TEXT NOT NULL REFERENCES jobs (id), idx INTEGER NOT NULL, result TEXT NOT NULL,
+    job_id TEXT NOT NULL REFERENCES jobs (id), idx INTEGER NOT NULL, result TEXT NOT NULL, verdict TEXT,
     PRIMARY KEY (job_id, idx)
 ) WITHOUT ROWID;
 """
 
+# Files written before progress was counted: `done` and `counts` from the stored results, once.
+_BACKFILL = """
+UPDATE job_results SET verdict = json_extract(result, '$.verdict');
+UPDATE jobs SET
+    done = (SELECT count(*) FROM job_results AS r WHERE r.job_id = jobs.id),
+    counts = coalesce(
+        (SELECT json_group_object(verdict, n) FROM (
+            SELECT verdict, count(*) AS n FROM job_results AS r
+            WHERE r.job_id = jobs.id AND verdict IS NOT NULL GROUP BY verdict ORDER BY verdict)),
+        '{}');
+"""
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    def columns() -> set[str]:
+        return {str(row[1]) for row in conn.execute("PRAGMA table_info(jobs)")}
+
+    def upgrade(conn: sqlite3.Connection) -> None:
+        if "done" in columns():  # another process upgraded the file first
+            return
+        conn.execute("ALTER TABLE jobs ADD COLUMN done INTEGER NOT NULL DEFAULT 0")
+        conn.execute("ALTER TABLE jobs ADD COLUMN counts TEXT NOT NULL DEFAULT '{}'")
+        conn.execute("ALTER TABLE job_results ADD COLUMN verdict TEXT")
+        for statement in _BACKFILL.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    if "done" not in columns():
+        transaction(conn, upgrade)
+
 
 class SqliteJobStore:
-    """Jobs in tables `jobs` and `job_results` of a SQLite file (may be the cache's file)."""
+    """Jobs in tables `jobs` (with the progress counts) and `job_results` of a SQLite file (may be the cache's)."""
 
     def __init__(self, path: str, *, clock: Callable[[], float] = time.time) -> None:
-        self._db = SqliteDb(path, _SCHEMA)
+        self._db = SqliteDb(path, _SCHEMA, migrate=_migrate)
         self._clock = clock
 
     async def create(self, total: int, items: list[Any]) -> str:
@@ -167,15 +227,27 @@ class SqliteJobStore:
         return job_id
 
     async def add_result(self, job_id: str, index: int, result: dict[str, Any]) -> None:
-        text = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+        await self.add_results(job_id, [(index, result)])
+
+    async def add_results(self, job_id: str, results: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        encoded = [(index, *_encoded(result)) for index, result in results]
 
         def add(conn: sqlite3.Connection) -> None:
-            total, status = self._meta(conn, job_id)
-            _check_index(job_id, index, total)
-            conn.execute("INSERT OR REPLACE INTO job_results VALUES (?, ?, ?)", (job_id, index, text))
-            (done,) = conn.execute("SELECT count(*) FROM job_results WHERE job_id = ?", (job_id,)).fetchone()
-            if (new := _advanced(status, done, total)) != status:
-                conn.execute("UPDATE jobs SET status = ? WHERE id = ?", (new, job_id))
+            sql = "SELECT total, status, done, counts FROM jobs WHERE id = ?"
+            if (row := conn.execute(sql, (job_id,)).fetchone()) is None:
+                raise UnknownJob(job_id)
+            total, status, done, counts_text = row
+            counts = json.loads(counts_text)
+            for index, text, verdict in encoded:
+                _check_index(job_id, index, total)
+                sql = "SELECT verdict FROM job_results WHERE job_id = ? AND idx = ?"
+                old = conn.execute(sql, (job_id, index)).fetchone()
+                sql = "INSERT OR REPLACE INTO job_results (job_id, idx, result, verdict) VALUES (?, ?, ?, ?)"
+                conn.execute(sql, (job_id, index, text, verdict))
+                done += old is None
+                counts = _recounted(counts, old[0] if old else None, verdict)
+            sql = "UPDATE jobs SET done = ?, counts = ?, status = ? WHERE id = ?"
+            conn.execute(sql, (done, json.dumps(counts), _advanced(status, done, total), job_id))
 
         await self._db.run(lambda conn: transaction(conn, add))
 
@@ -187,14 +259,15 @@ class SqliteJobStore:
 
         await self._db.run(update)
 
-    async def get(self, job_id: str) -> Job | None:
+    async def get(self, job_id: str, *, offset: int = 0, limit: int | None = None) -> Job | None:
         def read(conn: sqlite3.Connection) -> Job | None:
-            sql = "SELECT created, total, status, error FROM jobs WHERE id = ?"
+            sql = "SELECT created, total, status, error, done, counts FROM jobs WHERE id = ?"
             if (row := conn.execute(sql, (job_id,)).fetchone()) is None:
                 return None
-            rows = conn.execute("SELECT idx, result FROM job_results WHERE job_id = ?", (job_id,)).fetchall()
-            created, total, status, error = row
-            return _job(job_id, created, total, status, error, rows)
+            end = row[1] if limit is None else offset + limit
+            sql = "SELECT idx, result FROM job_results WHERE job_id = ? AND idx >= ? AND idx < ? ORDER BY idx"
+            rows = conn.execute(sql, (job_id, offset, end)).fetchall()
+            return _job(job_id, row[:5], json.loads(row[5]), rows)
 
         # One read transaction, so the job row and its results are from the same moment.
         return await self._db.run(lambda conn: transaction(conn, read, write=False))
@@ -208,9 +281,11 @@ class SqliteJobStore:
 
     async def pending(self, job_id: str) -> list[int]:
         def read(conn: sqlite3.Connection) -> list[int]:
-            total, _ = self._meta(conn, job_id)
+            row = conn.execute("SELECT total FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise UnknownJob(job_id)
             rows = conn.execute("SELECT idx FROM job_results WHERE job_id = ?", (job_id,)).fetchall()
-            return _pending(total, (i for (i,) in rows))
+            return _pending(int(row[0]), (i for (i,) in rows))
 
         return await self._db.run(lambda conn: transaction(conn, read, write=False))
 
@@ -222,22 +297,25 @@ class SqliteJobStore:
     async def close(self) -> None:
         await self._db.close()
 
-    @staticmethod
-    def _meta(conn: sqlite3.Connection, job_id: str) -> tuple[int, str]:
-        row = conn.execute("SELECT total, status FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        if row is None:
-            raise UnknownJob(job_id)
-        return int(row[0]), str(row[1])
-
 
 # Atomic add_result: store, count and advance the status in one step (Redis runs a script without interleaving,
 # https://redis.io/docs/latest/develop/interactive/programmability/eval-intro/).
-# KEYS: job hash, results hash, unfinished zset. ARGV: index, result JSON, job id. Returns done, -1 or -2.
+# KEYS: job hash, results hash, unfinished zset, verdicts hash, counts hash. ARGV: index, result JSON, job id,
+# verdict ('' for none). Returns done, -1 (no such job) or -2 (index outside the job).
 _ADD_RESULT = """
 local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
 if not total then return -1 end
 local index = tonumber(ARGV[1])
 if index < 0 or index >= total then return -2 end
+local old = redis.call('HGET', KEYS[4], ARGV[1])
+if old then
+  if redis.call('HINCRBY', KEYS[5], old, -1) <= 0 then redis.call('HDEL', KEYS[5], old) end
+  redis.call('HDEL', KEYS[4], ARGV[1])
+end
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
+  redis.call('HINCRBY', KEYS[5], ARGV[4], 1)
+end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 local done = redis.call('HLEN', KEYS[2])
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -254,8 +332,9 @@ return done
 
 
 class RedisJobStore:
-    """Jobs in Redis: hash `{prefix}{id}` (created, total, status, error, items), hash `{prefix}{id}:results`
-    (index -> result JSON) and sorted set `{prefix}unfinished` (id by creation time)."""
+    """Jobs in Redis: hash `{prefix}{id}` (created, total, status, error, items), hashes `{prefix}{id}:results`
+    (index -> result JSON), `{prefix}{id}:verdicts` (index -> verdict) and `{prefix}{id}:counts` (verdict ->
+    results), and sorted set `{prefix}unfinished` (id by creation time)."""
 
     def __init__(self, client: Redis, *, prefix: str = "refverify:job:", clock: Callable[[], float] = time.time):
         self._client = client
@@ -278,14 +357,23 @@ class RedisJobStore:
         return job_id
 
     async def add_result(self, job_id: str, index: int, result: dict[str, Any]) -> None:
-        text = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
-        keys = [self._prefix + job_id, f"{self._prefix}{job_id}:results", self._open]
+        await self.add_results(job_id, [(index, result)])
+
+    async def add_results(self, job_id: str, results: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        key = self._prefix + job_id
+        keys = [key, f"{key}:results", self._open, f"{key}:verdicts", f"{key}:counts"]
         with unavailable_on_failure():
-            done = await self._add(keys=keys, args=[index, text, job_id])
-            if done == -1:
-                raise UnknownJob(job_id)
-            if done == -2:
-                _check_index(job_id, index, int(await self._client.hget(keys[0], "total") or 0))
+            # One round trip; each script call is atomic on its own.
+            async with self._client.pipeline(transaction=False) as pipe:
+                for index, result in results:
+                    text, verdict = _encoded(result)
+                    await self._add(keys=keys, args=[index, text, job_id, verdict or ""], client=pipe)
+                answers = await pipe.execute()
+            for (index, _), done in zip(results, answers, strict=True):
+                if done == -1:
+                    raise UnknownJob(job_id)
+                if done == -2:
+                    _check_index(job_id, index, int(await self._client.hget(keys[0], "total") or 0))
 
     async def set_status(self, job_id: str, status: JobStatus, *, error: str | None = None) -> None:
         status = JobStatus(status)
@@ -305,15 +393,28 @@ class RedisJobStore:
                     pipe.zadd(self._open, {job_id: float(created)})  # keeps its place in line
                 await pipe.execute()
 
-    async def get(self, job_id: str) -> Job | None:
+    async def get(self, job_id: str, *, offset: int = 0, limit: int | None = None) -> Job | None:
+        key = self._prefix + job_id
         with unavailable_on_failure():
             async with self._client.pipeline(transaction=True) as pipe:
-                pipe.hmget(self._prefix + job_id, ["created", "total", "status", "error"])
-                pipe.hgetall(f"{self._prefix}{job_id}:results")
-                (created, total, status, error), results = await pipe.execute()
-        if created is None:
-            return None
-        return _job(job_id, float(created), int(total), status, error, results.items())
+                pipe.hmget(key, ["created", "total", "status", "error"])
+                pipe.hlen(f"{key}:results")
+                pipe.hgetall(f"{key}:counts")
+                if limit is None:
+                    pipe.hgetall(f"{key}:results")
+                elif limit > 0:
+                    pipe.hmget(f"{key}:results", list(range(offset, offset + limit)))
+                (created, total, status, error), done, counts, *page = await pipe.execute()
+            if created is None:
+                return None
+            if limit is None:
+                rows = [(int(i), text) for i, text in (page[0] if page else {}).items() if int(i) >= offset]
+            else:
+                rows = [(offset + n, text) for n, text in enumerate(page[0] if page else []) if text is not None]
+            if done and not counts:  # a job stored before results were counted: count them on each read
+                results = await self._client.hvals(f"{key}:results")
+                counts = Counter(v for text in results if (v := json.loads(text).get("verdict")) is not None)
+        return _job(job_id, (created, total, status, error, done), counts, rows)
 
     async def items(self, job_id: str) -> list[Any] | None:
         with unavailable_on_failure():

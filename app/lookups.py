@@ -52,39 +52,51 @@ class Lookups:
         self, source: str, kind: str, value: str, call: Callable[[], Awaitable[Record | None]]
     ) -> Answer[Record | None]:
         """The record for an identifier (None: the source has none)."""
-        raw, cached = await self._run(
-            f"{VERSION}:{source}:id:{kind}:{value.lower()}", call, lambda r: r.model_dump(mode="json") if r else None
+        key = f"{VERSION}:{source}:id:{kind}:{value.lower()}"
+        return await self._run(
+            key,
+            call,
+            encode=lambda r: r.model_dump(mode="json") if r else None,
+            decode=lambda raw: Record.model_validate(raw) if raw else None,
         )
-        return Answer(Record.model_validate(raw) if raw else None, cached)
 
     async def search(
         self, source: str, ref: Reference, call: Callable[[], Awaitable[list[Record]]]
     ) -> Answer[list[Record]]:
         """Candidates for a reference from one source."""
         key = f"{VERSION}:{source}:search:{digest(ref.model_dump(mode='json'))}"
-        raw, cached = await self._run(key, call, lambda rs: [r.model_dump(mode="json") for r in rs])
-        return Answer(_RECORDS.validate_python(raw), cached)
+        return await self._run(
+            key,
+            call,
+            encode=lambda rs: [r.model_dump(mode="json") for r in rs],
+            decode=_RECORDS.validate_python,
+        )
 
-    async def _run(self, key: str, call: Callable[[], Awaitable[T]], encode: Callable[[T], Any]) -> tuple[Any, bool]:
+    async def _run(
+        self, key: str, call: Callable[[], Awaitable[T]], *, encode: Callable[[T], Any], decode: Callable[[Any], T]
+    ) -> Answer[T]:
+        """The answer from the cache (decoded), from the same question in flight, or from `call` (as it came:
+        records are frozen, so every asker may share them)."""
         if self._cache is not None and (entry := await self._cache.get(key)) is not None:
-            return entry.value, True
+            return Answer(decode(entry.value), True)
         if key in self._inflight:  # the same question is on its way: share its answer (or its failure)
-            return await asyncio.shield(self._inflight[key]), False
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            return Answer(await asyncio.shield(self._inflight[key]), False)
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            encoded = encode(await call())
+            value = await call()
+            encoded = encode(value)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved here: waiters re-raise it, nobody else must
             raise
         finally:
             self._inflight.pop(key, None)
-        future.set_result(encoded)
+        future.set_result(value)
         if self._cache is not None:
             ttl = self._settings.cache_ttl if encoded else self._settings.cache_negative_ttl
             await self._cache.set(key, encoded, ttl)
-        return encoded, False
+        return Answer(value, False)
 
     async def verdict(self, item: str | dict[str, Any], sources: Sequence[str]) -> Result | None:
         if self._cache is None:

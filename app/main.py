@@ -18,7 +18,7 @@ from app.cache import StoreUnavailable, open_cache
 from app.jobs import JobStore, open_job_store
 from app.observability import Metrics, RequestObserver
 from app.settings import Settings
-from app.sources import Limits, build_sources
+from app.sources import Limits, build_sources, http_client
 from app.sources.base import Source
 from app.verifier import Verifier
 
@@ -41,10 +41,7 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        async with httpx.AsyncClient(
-            transport=transport, headers={"User-Agent": settings.user_agent}, limits=limits
-        ) as client:
+        async with http_client(settings, transport) as client:
             # Upstream limits: in Redis when the replicas share one (cache_url), else this process's own.
             upstream_limits = Limits.from_settings(settings)
             sources = build_sources(client, settings, upstream_limits)

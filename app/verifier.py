@@ -111,8 +111,26 @@ class Verifier:
         )
 
     async def verify_reference(self, ref: Reference, *, index: int = 0, item: str | dict[str, Any] = "") -> Result:
+        if (cached := await self._cached(item, index)) is not None:
+            return cached
+        return await self._verify_uncached(ref, index, item)
+
+    async def verify_item(self, item: str | dict[str, Any], *, index: int = 0) -> Result:
+        """Verify an item as given; a verdict cached for it is answered without parsing it (a repeated job)."""
+        if (cached := await self._cached(item, index)) is not None:
+            return cached
+        try:
+            ref = parse_item(item, where=f"references[{index}]")
+        except InputError as exc:
+            return self.unreadable(exc, index=index, item=item)
+        return await self._verify_uncached(ref, index, item)
+
+    async def _cached(self, item: str | dict[str, Any], index: int) -> Result | None:
         if item and (cached := await self._lookups.verdict(item, list(self._sources))):
             return cached.model_copy(update={"index": index})
+        return None
+
+    async def _verify_uncached(self, ref: Reference, index: int, item: str | dict[str, Any]) -> Result:
         result = await self._decide(ref, index, item)
         if item:
             await self._lookups.keep_verdict(item, list(self._sources), result)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from app.jobs import Job, JobResult, JobStatus, JobStore, RedisJobStore, SqliteJobStore, UnknownJob, open_job_store
+from app.cache.redis import connect
+from app.jobs import Job, JobStatus, JobStore, RedisJobStore, SqliteJobStore, UnknownJob, open_job_store
 from tests.cache import Clock, flush, redis_server
 
 Opener = Callable[[], JobStore]
@@ -96,7 +98,7 @@ async def test_results_added_out_of_order_are_listed_by_index_with_counts(store:
     snapshot = await job(store, job_id)
     assert snapshot.done == 3
     assert [r.index for r in snapshot.results] == [0, 2, 3]
-    assert snapshot.results[0] == JobResult(index=0, result=verdict("not_found"))
+    assert (snapshot.results[0].index, snapshot.results[0].result) == (0, verdict("not_found"))
     assert snapshot.counts == {"not_found": 1, "verified": 2}
 
 
@@ -147,7 +149,7 @@ async def test_results_survive_a_restart(store: JobStore, reopen: Opener) -> Non
     assert await restarted.unfinished() == [job_id]
     assert await restarted.items(job_id) == ["a", "b", "c"]
     assert await restarted.pending(job_id) == [0, 2]
-    assert (await job(restarted, job_id)).results == [JobResult(index=1, result=verdict("verified"))]
+    assert [(r.index, r.result) for r in (await job(restarted, job_id)).results] == [(1, verdict("verified"))]
 
 
 async def test_unfinished_lists_queued_and_running_jobs_oldest_first(store: JobStore, clock: Clock) -> None:
@@ -183,3 +185,92 @@ async def test_index_outside_the_job_is_rejected(store: JobStore, index: int) ->
 async def test_total_must_match_the_items(store: JobStore) -> None:
     with pytest.raises(ValueError, match="total is 3 but 2 items"):
         await store.create(3, [0, 1])
+
+
+async def test_a_result_comes_back_as_the_json_text_it_was_stored_as(store: JobStore) -> None:
+    job_id = await store.create(1, [0])
+    await store.add_result(job_id, 0, {"verdict": "verified", "title": "Über Zahlen"})
+    (result,) = (await job(store, job_id)).results
+    assert result.text == '{"verdict":"verified","title":"Über Zahlen"}'
+
+
+async def test_a_page_holds_the_decided_results_of_its_indexes_and_progress_counts_the_whole_job(
+    store: JobStore,
+) -> None:
+    job_id = await store.create(6, list(range(6)))
+    for index, v in [(0, "verified"), (2, "not_found"), (3, "verified"), (5, "miscited")]:
+        await store.add_result(job_id, index, verdict(v))
+    page = await store.get(job_id, offset=2, limit=3)
+    assert page is not None
+    assert [r.index for r in page.results] == [2, 3]  # 4 is undecided
+    assert (page.done, page.counts) == (4, {"miscited": 1, "not_found": 1, "verified": 2})
+    assert [r.index for r in (await job(store, job_id)).results] == [0, 2, 3, 5]  # no limit: to the end
+    empty = await store.get(job_id, offset=0, limit=0)
+    assert empty is not None
+    assert (empty.results, empty.done) == ([], 4)
+
+
+async def test_counts_follow_a_replaced_result(store: JobStore) -> None:
+    job_id = await store.create(2, [0, 1])
+    await store.add_result(job_id, 0, verdict("unverified"))
+    await store.add_result(job_id, 1, verdict("unverified"))
+    await store.add_result(job_id, 0, verdict("verified"))
+    snapshot = await job(store, job_id)
+    assert (snapshot.done, snapshot.counts, snapshot.status) == (2, {"unverified": 1, "verified": 1}, JobStatus.DONE)
+
+
+# The SQLite layout before progress was counted in `jobs`.
+_OLD_SCHEMA = """
+CREATE TABLE jobs (
+    id TEXT PRIMARY KEY, created REAL NOT NULL, total INTEGER NOT NULL, status TEXT NOT NULL, error TEXT,
+    items TEXT NOT NULL
+);
+CREATE TABLE job_results (
+    job_id TEXT NOT NULL REFERENCES jobs (id), idx INTEGER NOT NULL, result TEXT NOT NULL,
+    PRIMARY KEY (job_id, idx)
+) WITHOUT ROWID;
+INSERT INTO jobs VALUES ('a', 1.0, 3, 'running', NULL, '[0, 1, 2]');
+INSERT INTO job_results VALUES ('a', 0, '{"verdict":"verified"}'), ('a', 2, '{"verdict":"not_found"}');
+"""
+
+
+async def test_a_sqlite_file_from_before_counting_gets_its_progress_counted(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(_OLD_SCHEMA)
+    store = SqliteJobStore(str(path))
+    try:
+        snapshot = await job(store, "a")
+        assert (snapshot.done, snapshot.counts) == (2, {"not_found": 1, "verified": 1})
+        await store.add_result("a", 1, verdict("verified"))
+        snapshot = await job(store, "a")
+        assert (snapshot.done, snapshot.counts, snapshot.status) == (3, {"not_found": 1, "verified": 2}, "done")
+    finally:
+        await store.close()
+
+
+async def test_a_redis_job_from_before_counting_is_counted_when_read(redis_url: str) -> None:
+    flush(redis_url)
+    client = connect(redis_url)
+    store = RedisJobStore(connect(redis_url))
+    try:
+        await client.hset("refverify:job:a", mapping={"created": "1.0", "total": 3, "status": "running", "items": "[]"})
+        await client.hset("refverify:job:a:results", mapping={"0": '{"verdict":"verified"}', "2": '{"verdict":"x"}'})
+        snapshot = await job(store, "a")
+        assert (snapshot.done, snapshot.counts) == (2, {"verified": 1, "x": 1})
+    finally:
+        await client.aclose()
+        await store.close()
+
+
+async def test_results_added_together_are_stored_and_counted_like_results_added_one_by_one(store: JobStore) -> None:
+    job_id = await store.create(3, [0, 1, 2])
+    await store.add_result(job_id, 1, verdict("unverified"))
+    await store.add_results(job_id, [(0, verdict("verified")), (1, verdict("verified")), (2, verdict("not_found"))])
+    snapshot = await job(store, job_id)
+    assert [(r.index, r.result) for r in snapshot.results] == [
+        (0, verdict("verified")),
+        (1, verdict("verified")),
+        (2, verdict("not_found")),
+    ]
+    assert (snapshot.done, snapshot.counts, snapshot.status) == (3, {"not_found": 1, "verified": 2}, JobStatus.DONE)

@@ -12,6 +12,7 @@ from app.errors import SourceUnavailable
 from app.lookups import Answer, Lookups
 from app.models import Record, Reference, Result, SourceReport, SourceStatus, Verdict
 from app.settings import Settings
+from app.verifier import Verifier
 
 RECORD = Record(source="crossref", title="A paper", doi="10.1000/x")
 
@@ -104,3 +105,22 @@ async def test_a_verdict_shaped_by_a_failure_is_not_reused(cache: Cache, setting
     )
     await lookups.keep_verdict("x", ["crossref"], result)
     assert await lookups.verdict("x", ["crossref"]) is None
+
+
+async def test_an_item_with_a_cached_verdict_is_answered_without_parsing_or_asking(
+    cache: Cache, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verifier = Verifier({}, settings, cache=cache)
+    first = await verifier.verify_item("Doe, J. (2020). A paper. Journal of Papers, 1, 1-2.", index=0)
+
+    def unparsable(item: object, *, where: str) -> Reference:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr("app.verifier.parse_item", unparsable)
+    again = await verifier.verify_item("Doe, J. (2020). A paper. Journal of Papers, 1, 1-2.", index=7)
+    assert again == first.model_copy(update={"index": 7})
+
+
+async def test_an_unreadable_item_is_unverified_naming_its_place(cache: Cache, settings: Settings) -> None:
+    result = await Verifier({}, settings, cache=cache).verify_item("   ", index=3)
+    assert result.verdict is Verdict.UNVERIFIED and "references[3]" in result.explanation

@@ -14,6 +14,7 @@ from app.sources.doi import DoiSource
 from app.sources.europepmc import EuropePmcSource
 from app.sources.googlebooks import GoogleBooksSource
 from app.sources.guardian import GuardianSource
+from app.sources.http import http_client
 from app.sources.limits import Limits
 from app.sources.nyt import NytSource
 from app.sources.openalex import OpenAlexSource
@@ -68,4 +69,4 @@ def bind_throttles(source: HttpSource, limits: Limits) -> None:
             value.bind(limits, source.name, None if attribute == "_throttle" else attribute.strip("_"))
 
 
-__all__ = ["ADAPTERS", "IdKind", "Limits", "Source", "bind_throttles", "build_sources"]
+__all__ = ["ADAPTERS", "IdKind", "Limits", "Source", "bind_throttles", "build_sources", "http_client"]

@@ -51,7 +51,9 @@ def clean_text(value: Any) -> str | None:
         value = next((v for v in value if isinstance(v, str) and v.strip()), None)
     if not isinstance(value, str):
         return None
-    text = " ".join(html.unescape(_TAG.sub("", value)).split())
+    if "<" in value or "&" in value:  # only then can there be a tag or an entity (most names and titles: none)
+        value = html.unescape(_TAG.sub("", value))
+    text = " ".join(value.split())
     return text or None
 
 

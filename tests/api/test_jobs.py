@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 
+from app.api.jobs import MAX_PAGE
 from app.batch import MAX_JOB_REFERENCES
 from app.main import create_app
+from app.models import Result
 from app.settings import Settings
 
 from .conftest import Served, offline, serve
@@ -140,3 +142,48 @@ async def test_a_restarted_service_resumes_the_job_without_redoing_decided_refer
     assert [r["index"] for r in job["results"]] == [0, 1, 2]
     assert after.urls and not any("first" in u or "second" in u for u in after.urls)
     assert any("third" in u for u in after.urls)
+
+
+async def test_results_come_in_pages_by_index_with_progress_over_the_whole_job(settings: Settings) -> None:
+    items = [f"10.1000/item{i}" for i in range(5)]
+    async with serve(create_app(settings, transport=httpx.MockTransport(offline))) as served:
+        job_id = (await served.client.post("/v1/jobs", json={"references": items})).json()["id"]
+        await served.jobs.wait(job_id)
+        first = (await served.client.get(f"/v1/jobs/{job_id}?limit=2")).json()
+        last = (await served.client.get(f"/v1/jobs/{job_id}?offset=4&limit=2")).json()
+    assert [r["index"] for r in first["results"]] == [0, 1]
+    assert (first["done"], first["counts"], first["offset"], first["limit"]) == (5, {"unverified": 5}, 0, 2)
+    assert first["links"] == {
+        "self": f"/v1/jobs/{job_id}?offset=0&limit=2",
+        "next": f"/v1/jobs/{job_id}?offset=2&limit=2",
+    }
+    assert [r["index"] for r in last["results"]] == [4]
+    assert last["links"]["next"] is None
+
+
+async def test_limit_zero_answers_progress_only(settings: Settings) -> None:
+    async with serve(create_app(settings, transport=httpx.MockTransport(offline))) as served:
+        job_id = (await served.client.post("/v1/jobs", json={"references": ITEMS})).json()["id"]
+        await served.jobs.wait(job_id)
+        job = (await served.client.get(f"/v1/jobs/{job_id}?limit=0")).json()
+    assert (job["status"], job["done"], job["counts"], job["results"]) == ("done", 3, {"unverified": 3}, [])
+    assert job["links"]["next"] is None
+
+
+async def test_a_page_larger_than_the_maximum_is_a_422_problem(settings: Settings) -> None:
+    async with serve(create_app(settings, transport=httpx.MockTransport(offline))) as served:
+        job_id = (await served.client.post("/v1/jobs", json={"references": ITEMS})).json()["id"]
+        response = await served.client.get(f"/v1/jobs/{job_id}?limit={MAX_PAGE + 1}")
+        await served.jobs.wait(job_id)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_results_served_are_the_results_decided(settings: Settings) -> None:
+    """Served from the stored JSON, a result still reads back as the `Result` the verifier decided."""
+    async with serve(create_app(settings, transport=httpx.MockTransport(offline))) as served:
+        job_id = (await served.client.post("/v1/jobs", json={"references": ITEMS[:1]})).json()["id"]
+        await served.jobs.wait(job_id)
+        job = (await served.client.get(f"/v1/jobs/{job_id}")).json()
+    result = Result.model_validate(job["results"][0])
+    assert (result.index, result.input, result.verdict) == (0, ITEMS[0], "unverified")

@@ -7,7 +7,7 @@ import json
 
 import httpx
 
-from app.batch import as_decided, parse_items
+from app.batch import as_decided, decided_batches, parse_items
 from app.errors import InputError
 from app.main import create_app
 from app.models import Result, Verdict
@@ -85,3 +85,9 @@ async def test_closing_the_stream_early_cancels_the_references_in_flight(setting
 def test_parsing_keeps_the_problem_of_an_unreadable_item() -> None:
     tasks = parse_items(["10.1000/a", "   "])
     assert isinstance(tasks[1].ref, InputError) and tasks[1].ref.where == "references[1]"
+
+
+async def test_batches_hold_every_result_decided_since_the_last_one_was_taken(settings: Settings) -> None:
+    stub = _Stub(settings, delays=[0, 0, 0, 5])
+    batches = [[r.index for r in batch] async for batch in decided_batches(stub, parse_items(ITEMS), concurrency=4)]
+    assert batches == [[0, 1, 2], [3]]

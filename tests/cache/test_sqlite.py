@@ -7,6 +7,7 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -189,3 +190,34 @@ async def test_close_is_idempotent_and_later_use_degrades(cache: SqliteCache) ->
     await cache.close()
     assert await cache.get("k") is None
     assert cache.stats().errors == 1
+
+
+async def test_operations_asked_together_share_one_trip_to_the_database(
+    cache: SqliteCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await cache.set("old", 1, ttl=60)
+    trips = 0
+    run = cache._db.run
+
+    async def counted(fn: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return await run(fn)
+
+    monkeypatch.setattr(cache._db, "run", counted)
+    writes = [cache.set(f"k{i}", i, ttl=60) for i in range(10)]
+    reads = [cache.get("old"), cache.get("k3"), cache.get("none")]
+    *_, old, k3, none = await asyncio.gather(*writes, *reads)
+    assert trips == 1
+    assert (old, k3, none) == (CacheEntry(1), CacheEntry(3), None)  # a read sees the writes asked before it
+    assert [await cache.get(f"k{i}") for i in range(10)] == [CacheEntry(i) for i in range(10)]
+
+
+async def test_a_failing_trip_fails_every_operation_in_it_as_a_miss_or_a_skipped_write(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    cache = SqliteCache(str(blocker / "cache.sqlite"))
+    results = await asyncio.gather(cache.get("a"), cache.get("b"), cache.set("c", 1, ttl=60))
+    assert results == [None, None, None]
+    assert cache.stats().errors == 3
+    await cache.close()

@@ -1,0 +1,49 @@
+"""The upstream HTTP client: aiohttp underneath unless a transport is injected, failures always httpx's."""
+
+from __future__ import annotations
+
+import aiohttp
+import httpx
+import pytest
+import respx
+from httpx_aiohttp import AiohttpTransport
+
+from app.errors import SourceUnavailable
+from app.models import Reference
+from app.settings import Settings
+from app.sources.crossref import CrossrefSource
+from app.sources.http import Translating, http_client
+
+
+class MalformedAnswer(httpx.AsyncBaseTransport):
+    """What aiohttp raises for a status line or header it cannot parse, and httpx-aiohttp does not translate."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise aiohttp.ClientResponseError(aiohttp.RequestInfo(request.url, "GET", {}), (), message="bad status line")
+
+
+async def test_without_an_injected_transport_requests_go_out_through_aiohttp(settings: Settings) -> None:
+    async with http_client(settings) as client:
+        transport = client._transport  # the client's default transport (no request is sent)
+        assert isinstance(transport, Translating)
+        assert isinstance(transport.inner, AiohttpTransport)
+
+
+async def test_an_injected_transport_receives_the_requests(router: respx.Router, settings: Settings) -> None:
+    router.get("https://upstream.test/x").respond(200, text="ok")
+    async with http_client(settings, httpx.MockTransport(router.async_handler)) as client:
+        response = await client.get("https://upstream.test/x")
+    assert response.text == "ok"
+    assert response.request.headers["user-agent"] == settings.user_agent
+
+
+async def test_a_malformed_answer_is_an_httpx_error() -> None:
+    async with httpx.AsyncClient(transport=Translating(MalformedAnswer())) as client:
+        with pytest.raises(httpx.RemoteProtocolError, match="bad status line"):
+            await client.get("https://upstream.test/x")
+
+
+async def test_an_adapter_reports_a_malformed_answer_as_an_upstream_failure(settings: Settings) -> None:
+    async with httpx.AsyncClient(transport=Translating(MalformedAnswer())) as client:
+        with pytest.raises(SourceUnavailable, match="RemoteProtocolError"):
+            await CrossrefSource(client, settings).search(Reference(title="Attention is all you need"))
