@@ -191,7 +191,8 @@ def _basis(c: Candidate, ref: Reference) -> str | None:
     places = (s.year, s.volume, s.page, s.venue)
     if c.title_similarity >= CLOSE_TITLE and False not in places and sum(bool(f) for f in places) >= 2:
         return "close title"  # the title with a typo, in the record's year and journal, volume or pages: misspelt names
-    if ref.raw and not generic and s.title_share >= TITLE_SHARE and s.author is not False and s.year is not False:
+    words_in_text = s.title_share >= TITLE_SHARE and s.author is not False and s.year is not False
+    if ref.raw and (pinned or not generic) and words_in_text:
         if s.year:
             # The title's words, the year and nothing contradicting; with an author or a place when either is known.
             agree = bool(s.author) or s.volume is True or s.page is True or (s.author is None and s.volume is None)

@@ -480,3 +480,23 @@ def test_co_authors_with_two_works_that_year_leave_the_citation_unidentified() -
 def test_a_single_author_and_year_do_not_identify_a_work() -> None:
     ref = Reference(raw="1 P. Kumar, (2015).", authors=KUMAR_KAR.authors[:1], year=2015)
     assert not verdict_of(ref, KUMAR_KAR)[1].identified
+
+
+def test_a_short_title_found_in_a_noisy_string_is_the_work_its_journal_volume_and_page_pin() -> None:
+    record = Record(
+        source="crossref",
+        title="Correspondence",
+        authors=(Name(family="Tannuri", given="U."),),
+        year=2000,
+        venue="Journal of Pediatric Surgery",
+        volume="35",
+        pages="398",
+    )
+    ref = Reference(
+        raw="Tannuri, U. (2O00). Correspondence.Journal of Pediatric Surgery, 35(2), 398.",
+        title="Correspondence.Journal of Pediatric Surgery",
+        authors=(Name(family="Tannuri", given="U."),),
+        volume="35",
+        pages="398",
+    )
+    assert verdict_of(ref, record)[1].identified
