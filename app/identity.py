@@ -164,8 +164,10 @@ def _field_in(found: str | None, cited: str | None, tokens: set[str], text: str,
         return True
     if " " in value and f" {value} " in text:
         return True
-    if not cited or garbled_number(cited, found) or (len(value) >= 3 and value.isdigit() and value in compact):
+    if not cited or (len(value) >= 3 and value.isdigit() and value in compact):
         return None
+    if any(garbled_number(t, found) for t in (cited, *tokens) if t[0].isalnum()):
+        return None  # the parse may have split a garbled number ("6P9": issue 6P, page 9)
     return False
 
 
@@ -204,8 +206,8 @@ def _basis(c: Candidate, ref: Reference) -> str | None:
         # No usable title: where the work stands identifies it, with nothing contradicting.
         if False in (s.author, s.year, s.volume, s.page):
             return None
-        if pinned or (s.venue and s.year and s.author):
-            return PLACE  # journal, volume and first page; a book and first page; journal, year and author
+        if pinned or (s.venue and s.year and (s.author or s.page)):
+            return PLACE  # journal, volume and first page; a book and first page; journal, year and author or page
         if s.author and s.year and s.volume and s.page:
             return PLACE  # the author's article at that volume, page and year, whatever the journal's spelling
         if not ref.title and s.year and c.record.year == ref.year and c.authors.matched >= 2 and not c.authors.missing:

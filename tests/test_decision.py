@@ -500,3 +500,27 @@ def test_a_short_title_found_in_a_noisy_string_is_the_work_its_journal_volume_an
         pages="398",
     )
     assert verdict_of(ref, record)[1].identified
+
+
+def test_a_garbled_page_the_parse_split_does_not_contradict() -> None:
+    ref = Reference(
+        raw="1 A. Sherbo, The Henry James Review 13, 3I5 (1992).",
+        authors=(Name(family="Sherbo", given="A."),),
+        year=1992,
+        venue="The Henry James Review",
+        volume="13",
+        issue="3I",
+        pages="5",
+    )
+    assert verdict_of(ref, HENRY_JAMES)[1].identified
+
+
+def test_journal_year_and_first_page_identify_a_work_whose_volume_is_unreadable() -> None:
+    ref = Reference(
+        raw="1The Henry James Review 1B, 315 (1992).",
+        year=1992,
+        venue="The Henry James Review",
+        volume="1B",
+        pages="315",
+    )
+    assert verdict_of(ref, HENRY_JAMES)[1].identified
