@@ -208,6 +208,8 @@ def _basis(c: Candidate, ref: Reference) -> str | None:
             return None
         if pinned or (s.venue and s.year and (s.author or s.page)):
             return PLACE  # journal, volume and first page; a book and first page; journal, year and author or page
+        if s.venue and s.author and (s.volume or s.page or not c.record.volume):
+            return PLACE  # the author in that journal volume or page, or that book or proceedings (whatever the year)
         if s.author and s.year and s.volume and s.page:
             return PLACE  # the author's article at that volume, page and year, whatever the journal's spelling
         if not ref.title and s.year and c.record.year == ref.year and c.authors.matched >= 2 and not c.authors.missing:

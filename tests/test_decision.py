@@ -524,3 +524,22 @@ def test_journal_year_and_first_page_identify_a_work_whose_volume_is_unreadable(
         pages="315",
     )
     assert verdict_of(ref, HENRY_JAMES)[1].identified
+
+
+def test_the_author_and_the_book_identify_a_chapter_of_no_stated_year() -> None:
+    chapter = CHAPTER.model_copy(update={"authors": (Name(family="Doyle", given="Peter"),), "year": None})
+    ref = Reference(
+        raw="[1] P. Doyle, Value-Based Marketing (n.d.).",
+        authors=(Name(family="Doyle", given="P."),),
+        venue="Value-Based Marketing",
+    )
+    assert verdict_of(ref, chapter)[1].identified
+
+
+def test_the_author_and_a_journal_without_year_volume_or_page_do_not_identify_a_work() -> None:
+    ref = Reference(
+        raw="1 A. Sherbo, The Henry James Review (n.d.).",
+        authors=(Name(family="Sherbo", given="A."),),
+        venue="The Henry James Review",
+    )
+    assert not verdict_of(ref, HENRY_JAMES)[1].identified
