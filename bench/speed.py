@@ -355,6 +355,7 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--skip", default="", help="comma-separated: cold, overhead, replicas")
     p.add_argument("--world", type=Path, default=Path(tempfile.gettempdir()) / "refsim-world.sqlite")
+    p.add_argument("--keep", type=Path, help="copy the simulator's request logs and the services' logs here")
     args = p.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     # A TERM (timeout, kill) still stops the subprocesses and prints what was measured.
@@ -375,6 +376,11 @@ def main() -> None:
                 results["replicas"] = bench.replicas(items)
         finally:
             report(args, results)
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                for log in Path(tmp).iterdir():
+                    if log.suffix in (".jsonl", ".log"):
+                        shutil.copy(log, args.keep / log.name)
 
 
 @contextlib.contextmanager
