@@ -65,6 +65,14 @@ class Window:
         return Window(self.limit, self.period + max(MIN_MARGIN, self.period * (1 / RATE_MARGIN - 1)))
 
 
+class Pool:
+    """The requests in flight to one upstream, counted together by every throttle of it (Crossref's two pools)."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.free = asyncio.Condition()
+
+
 class Slot:
     """One request's place in a throttle's window and concurrency. `trace` is httpcore's trace hook: the place is
     counted from the end of the request's write; `sent` marks it by hand (a transport without the hook)."""
@@ -95,7 +103,8 @@ class Throttle:
     (`observe`), with the margin; the concurrency is the policy's or a lower announced one. Requests go through
     in arrival order (`slot`). Alone, the window and the count live in this process; after `bind` to `Limits`
     with `SharedLimits`, they live in Redis and every replica draws from them (a Redis failure falls back to
-    this process's own, logged). `clock` and `sleep` are for tests.
+    this process's own, logged). Throttles given one `pool` count their requests in flight together. `clock` and
+    `sleep` are for tests.
     """
 
     def __init__(
@@ -105,15 +114,15 @@ class Throttle:
         enabled: bool = True,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        pool: Pool | None = None,
     ) -> None:
         self.policy = policy
         self.enabled = enabled
+        self.pool = pool or Pool()
         self._clock = clock
         self._sleep = sleep
         self._time_scale = 1.0
         self._announced = Announced()
-        self._free = asyncio.Condition()
-        self._in_flight = 0
         self._gate = asyncio.Lock()  # one request at a time looks for a place in the window: first come, first out
         self._ends: dict[str, float] = {}  # token -> when the place of a sent request frees (clock seconds)
         self._writing: set[str] = set()  # tokens let through, not yet written
@@ -202,9 +211,9 @@ class Throttle:
                 await self._leave(slot)
 
     async def _take(self, slot: Slot) -> None:
-        async with self._free:
-            await self._free.wait_for(lambda: self._in_flight < self.concurrency)
-            self._in_flight += 1
+        async with self.pool.free:
+            await self.pool.free.wait_for(lambda: self.pool.in_flight < self.concurrency)
+            self.pool.in_flight += 1
         try:
             async with self._gate:
                 if self._shared is None or not await self._take_shared(self._shared, slot):
@@ -279,6 +288,6 @@ class Throttle:
                 log.warning("could not release a shared slot of %s: %s", self._slots_key, exc)
             slot.holder = None
         self._writing.discard(slot.token)
-        async with self._free:
-            self._in_flight -= 1
-            self._free.notify()
+        async with self.pool.free:
+            self.pool.in_flight -= 1
+            self.pool.free.notify_all()  # throttles sharing the pool may allow different counts
