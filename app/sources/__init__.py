@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import httpx
 
 from app.settings import Settings
@@ -68,4 +70,11 @@ def bind_throttles(source: HttpSource, limits: Limits) -> None:
             value.bind(limits, source.name, None if attribute == "_throttle" else attribute.strip("_"))
 
 
-__all__ = ["ADAPTERS", "IdKind", "Limits", "Source", "bind_throttles", "build_sources"]
+def backlog(sources: Mapping[str, Source]) -> Callable[[], float]:
+    """Seconds, about, that a request would now wait at the busiest throttle of these sources."""
+    throttles = [v for s in sources.values() if isinstance(s, HttpSource) for v in vars(s).values()]
+    busiest = [t for t in throttles if isinstance(t, Throttle)]
+    return lambda: max((t.backlog for t in busiest), default=0.0)
+
+
+__all__ = ["ADAPTERS", "IdKind", "Limits", "Source", "backlog", "bind_throttles", "build_sources"]

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # Seconds between two tries for a shared place (concurrency, or a window whose places are all being written).
 SHARED_POLL = 0.005
+# Weight of the latest request in the moving average of how long a request holds its place.
+HOLD_WEIGHT = 0.2
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class Throttle:
         self._written = asyncio.Event()
         self._pause_until = 0.0
         self._waiting = 0
+        self._hold = 0.0  # seconds a request holds its place, moving average
         self._shared: SharedLimits | None = None
         self._rate_key = self._slots_key = ""
 
@@ -176,9 +179,13 @@ class Throttle:
 
     @property
     def backlog(self) -> float:
-        """Seconds a request asking now would wait, about: the requests waiting here at this throttle's rate."""
+        """Seconds, about, before a request asking now would leave: the requests waiting here, each taking the
+        window's spacing or, when answers are slow, the time a request holds its place over the concurrency."""
+        if not self._waiting:
+            return 0.0
         rate = self.rate
-        return self._waiting / rate if rate < math.inf else 0.0
+        spacing = max(1 / rate if rate < math.inf else 0.0, self._hold / self.concurrency)
+        return self._waiting * spacing
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Follow the limits an answer announces: lower than the policy slows down; higher never speeds up."""
@@ -201,9 +208,11 @@ class Throttle:
             await self._take(slot)
         finally:
             self._waiting -= 1
+        entered = self._clock()
         try:
             yield slot
         finally:
+            self._hold += HOLD_WEIGHT * (self._clock() - entered - self._hold)
             try:
                 if not slot.written:  # no word of the write: count from now, which is later than it
                     await slot.sent()

@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from app.settings import Settings
+from app.sources import backlog, build_sources
 from app.sources.base import IdKind, Policy, Throttle
 from app.sources.crossref import CrossrefSource
 from app.sources.limits import MIN_MARGIN, RATE_MARGIN, Announced, Limits, announced_limits
@@ -194,6 +195,34 @@ async def test_the_backlog_is_the_waiting_requests_at_the_rate() -> None:
     blocker.set()
     await asyncio.gather(*tasks)
     assert t.backlog == 0
+
+
+async def test_slow_answers_lengthen_the_backlog_to_their_time_over_the_concurrency() -> None:
+    fake = FakeTime()
+    t = throttle(Policy(rate=100, concurrency=2), fake)
+    for _ in range(30):  # answers take 3 s: two in flight let one leave every 1.5 s, not every 10 ms
+        async with t.slot():
+            fake.now += 3.0
+    blocker = asyncio.Event()
+
+    async def hold() -> None:
+        async with t.slot():
+            await blocker.wait()
+
+    tasks = [asyncio.create_task(hold()) for _ in range(4)]
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert t.backlog == pytest.approx(2 * 1.5, rel=0.01)
+    blocker.set()
+    await asyncio.gather(*tasks)
+
+
+def test_the_sources_backlog_is_their_busiest_throttles(settings: Settings) -> None:
+    sources = build_sources(httpx.AsyncClient(), settings.model_copy(update={"throttle": True}))
+    busiest = backlog(sources)
+    assert busiest() == 0.0
+    sources["dblp"]._throttle._waiting = 3  # type: ignore[attr-defined]
+    assert busiest() == pytest.approx(3 * margin(1.0))
 
 
 def test_a_time_scale_speeds_the_rate_up_with_the_upstream_clock() -> None:
