@@ -222,6 +222,7 @@ class HttpSource:
         if response.status_code in ok:
             return response
         if response.status_code == 429:
+            throttle.widen()
             wait = retry_after(response)
             if wait:
                 throttle.pause(wait)

@@ -31,10 +31,13 @@ if TYPE_CHECKING:
 # window (DataCite's 5 minutes) needs no more than this.
 RATE_MARGIN = 0.95
 # ... and at least this many seconds longer: what lies between our write and the upstream reading the request
-# (scheduling of both processes on a loaded machine) does not shrink with the window. Against the simulator at
-# time scale 0.2 and load 6, the simulator's arrival time trailed the end of the write by up to 28 ms; the
-# next request's own write delay (a few ms at the least) adds to this margin.
-MIN_MARGIN = 0.025
+# (scheduling of both processes on a loaded machine, a Python server's threads waiting for its GIL) does not
+# shrink with the window. Against the simulator at time scale 0.2 (windows of 0.2 s) on a loaded 2-core machine,
+# the simulator read a request up to 28 ms (load 6) and, rarely, 60-90 ms (load 7-12) after its write ended.
+MIN_MARGIN = 0.03
+# A 429 although the window kept to the limit means the margin was too small for those delays: each one widens
+# the throttle's margin by MIN_MARGIN, up to this many seconds (kept for the process's life).
+MAX_LEARNED_MARGIN = 0.15
 
 # Longest a concurrency slot or a window place being written is held before other replicas may take it: longer
 # than any request (the request timeout) times this factor, short enough that a crashed replica's come back.

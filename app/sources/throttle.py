@@ -21,7 +21,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from app.sources.limits import MIN_MARGIN, RATE_MARGIN, Announced, Limits, SharedLimits, announced_limits
+from app.sources.limits import (
+    MAX_LEARNED_MARGIN,
+    MIN_MARGIN,
+    RATE_MARGIN,
+    Announced,
+    Limits,
+    SharedLimits,
+    announced_limits,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +70,10 @@ class Window:
     def scaled(self, factor: float) -> Window:
         return Window(self.limit, self.period * factor)
 
-    def with_margin(self) -> Window:
-        """The window kept on our side: longer by `RATE_MARGIN`'s share, and at least by `MIN_MARGIN` seconds."""
-        return Window(self.limit, self.period + max(MIN_MARGIN, self.period * (1 / RATE_MARGIN - 1)))
+    def with_margin(self, learned: float = 0.0) -> Window:
+        """The window kept on our side: longer by `RATE_MARGIN`'s share, and at least by `MIN_MARGIN` seconds,
+        plus what 429s taught (`learned`)."""
+        return Window(self.limit, self.period + max(MIN_MARGIN, self.period * (1 / RATE_MARGIN - 1)) + learned)
 
 
 class Pool:
@@ -132,6 +141,7 @@ class Throttle:
         self._pause_until = 0.0
         self._waiting = 0
         self._hold = 0.0  # seconds a request holds its place, moving average
+        self._learned = 0.0  # margin added after 429s (seconds)
         self._shared: SharedLimits | None = None
         self._rate_key = self._slots_key = ""
 
@@ -156,7 +166,7 @@ class Throttle:
         if told is not None and told < window.rate * (1 - 1e-6):
             announced = Window.of_rate(told)
             window = Window(min(window.limit, announced.limit), max(window.period, announced.period))
-        return window.with_margin()
+        return window.with_margin(self._learned)
 
     @property
     def rate(self) -> float:
@@ -190,6 +200,11 @@ class Throttle:
     def observe(self, headers: Mapping[str, str]) -> None:
         """Follow the limits an answer announces: lower than the policy slows down; higher never speeds up."""
         self._announced = announced_limits(headers)
+
+    def widen(self) -> None:
+        """The upstream answered 429 although the window kept to its limit: the margin did not cover the delays
+        between our write and its reading. Widen it by `MIN_MARGIN`, up to `MAX_LEARNED_MARGIN`."""
+        self._learned = min(MAX_LEARNED_MARGIN, self._learned + MIN_MARGIN)
 
     def pause(self, seconds: float) -> None:
         """Let nothing leave for `seconds`, as the upstream asked (Retry-After); shared at the next admission."""

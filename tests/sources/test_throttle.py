@@ -10,11 +10,13 @@ import httpx
 import pytest
 import respx
 
+from app.errors import SourceRateLimited
+from app.models import Reference
 from app.settings import Settings
 from app.sources import backlog, build_sources
 from app.sources.base import IdKind, Policy, Throttle
 from app.sources.crossref import CrossrefSource
-from app.sources.limits import MIN_MARGIN, RATE_MARGIN, Announced, Limits, announced_limits
+from app.sources.limits import MAX_LEARNED_MARGIN, MIN_MARGIN, RATE_MARGIN, Announced, Limits, announced_limits
 from app.sources.throttle import Window
 
 
@@ -295,3 +297,25 @@ async def test_an_upstream_answer_announcing_a_lower_rate_slows_its_source(
     assert crossref._singletons.window == Window(4, 1.0).with_margin()
     assert crossref._singletons.concurrency == 1
     assert crossref._throttle.window == Window(3, 1.0).with_margin()  # the search pool heard nothing new
+
+
+def test_each_429_widens_the_margin_up_to_a_cap() -> None:
+    """A 429 although the window kept to the limit: the delays between our write and the upstream's reading
+    were longer than the margin."""
+    t = Throttle(Policy(rate=1, concurrency=1))
+    t.widen()
+    assert t.window == Window(1, 1.0).with_margin(MIN_MARGIN)
+    for _ in range(20):
+        t.widen()
+    assert t.window == Window(1, 1.0).with_margin(MAX_LEARNED_MARGIN)
+
+
+async def test_an_upstream_429_widens_the_margin_of_the_throttle_it_came_through(
+    client: httpx.AsyncClient, router: respx.Router, settings: Settings
+) -> None:
+    crossref = CrossrefSource(client, settings.model_copy(update={"throttle": True, "retries": 0}))
+    router.get(path="/works").respond(429, text="<h1>429 Too Many Requests</h1>")
+    with pytest.raises(SourceRateLimited):
+        await crossref.search(Reference(raw="A cited work, 2020"))
+    assert crossref._throttle.window == Window(3, 1.0).with_margin(MIN_MARGIN)
+    assert crossref._singletons.window == Window(10, 1.0).with_margin()
