@@ -77,11 +77,17 @@ class Window:
 
 
 class Pool:
-    """The requests in flight to one upstream, counted together by every throttle of it (Crossref's two pools)."""
+    """The requests in flight to one upstream, counted together by every throttle of it (Crossref's two pools)
+    against the lowest concurrency among them: one rule for every waiter, so a release wakes exactly one."""
 
     def __init__(self) -> None:
         self.in_flight = 0
         self.free = asyncio.Condition()
+        self.members: list[Throttle] = []
+
+    @property
+    def room(self) -> bool:
+        return self.in_flight < min(t.concurrency for t in self.members)
 
 
 class Slot:
@@ -130,6 +136,7 @@ class Throttle:
         self.policy = policy
         self.enabled = enabled
         self.pool = pool or Pool()
+        self.pool.members.append(self)
         self._clock = clock
         self._sleep = sleep
         self._time_scale = 1.0
@@ -236,7 +243,7 @@ class Throttle:
 
     async def _take(self, slot: Slot) -> None:
         async with self.pool.free:
-            await self.pool.free.wait_for(lambda: self.pool.in_flight < self.concurrency)
+            await self.pool.free.wait_for(lambda: self.pool.room)
             self.pool.in_flight += 1
         try:
             async with self._gate:
@@ -314,4 +321,4 @@ class Throttle:
         self._writing.discard(slot.token)
         async with self.pool.free:
             self.pool.in_flight -= 1
-            self.pool.free.notify_all()  # throttles sharing the pool may allow different counts
+            self.pool.free.notify()
