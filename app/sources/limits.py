@@ -6,8 +6,9 @@ the time scale of a simulated upstream.
 
 - rate: `refverify:window:<source>[:<bucket>]` is a sliding window, a ZSET of the requests sent within it scored
   by when each stops counting (microseconds on the Redis server's clock, `TIME`, so replicas' clocks do not
-  matter), beside `...:writing` (let through, not yet written, scored by lease expiry) and `...:pause`
-  (Retry-After); one Lua script takes a place or says how long to wait, another marks a request written;
+  matter), beside `...:writing` (let through, not yet written, scored by lease expiry), `...:pause`
+  (Retry-After) and `...:margin` (widened by 429s); one Lua script takes a place or says how long to wait,
+  another marks a request written;
 - concurrency: `refverify:slots:<source>` is a counting semaphore, a ZSET of holder ids scored by lease expiry;
   the acquiring script purges expired holders first, so a crashed replica's slots free themselves after `lease`.
 
@@ -32,12 +33,13 @@ if TYPE_CHECKING:
 RATE_MARGIN = 0.95
 # ... and at least this many seconds longer: what lies between our write and the upstream reading the request
 # (scheduling of both processes on a loaded machine, a Python server's threads waiting for its GIL) does not
-# shrink with the window. Against the simulator at time scale 0.2 (windows of 0.2 s) on a loaded 2-core machine,
-# the simulator read a request up to 28 ms (load 6) and, rarely, 60-90 ms (load 7-12) after its write ended.
-MIN_MARGIN = 0.03
+# shrink with the window. Against the simulator at time scale 0.2 (windows of 0.2 s) on a loaded 2-core machine
+# (load 6-12), it read a few requests of a 1,000-reference job 30-45 ms after their write ended, rarely 60-90 ms.
+MIN_MARGIN = 0.045
 # A 429 although the window kept to the limit means the margin was too small for those delays: each one widens
-# the throttle's margin by MIN_MARGIN, up to this many seconds (kept for the process's life).
-MAX_LEARNED_MARGIN = 0.15
+# the throttle's margin by MIN_MARGIN, up to this many seconds (for the process's life; a day in Redis, where
+# every replica learns it).
+MAX_LEARNED_MARGIN = 0.18
 
 # Longest a concurrency slot or a window place being written is held before other replicas may take it: longer
 # than any request (the request timeout) times this factor, short enough that a crashed replica's come back.
@@ -54,11 +56,18 @@ end
 """
 
 # A place in the window: KEYS = sent (ZSET token -> end of its place), writing (ZSET token -> lease expiry),
-# pause (time before which nothing leaves). ARGV = now, token, limit, delay, poll, lease. Answers 0 when the
+# pause (time before which nothing leaves), margin (what 429s taught, shared). ARGV = now, token, limit, delay,
+# poll, lease, lesson (margin to add), most (largest margin to learn). Answers {wait, margin}: wait 0 when the
 # place is taken, else the microseconds to wait before asking again.
 _ADMIT = (
     _NOW
     + """
+local margin = tonumber(redis.call('GET', KEYS[4]) or '0')
+if tonumber(ARGV[7]) > 0 then
+  margin = math.min(tonumber(ARGV[8]), margin + tonumber(ARGV[7]))
+  redis.call('SET', KEYS[4], string.format('%.0f', margin), 'EX', 86400)
+end
+local learned = string.format('%.0f', margin)
 local pause = tonumber(redis.call('GET', KEYS[3]) or '0')
 local delay = tonumber(ARGV[4])
 if delay > 0 and now + delay > pause then
@@ -66,20 +75,20 @@ if delay > 0 and now + delay > pause then
   redis.call('SET', KEYS[3], string.format('%.0f', pause), 'PX', math.floor(delay / 1000) + 1000)
 end
 if pause > now then
-  return string.format('%.0f', pause - now)
+  return {string.format('%.0f', pause - now), learned}
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now))
 if redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) < tonumber(ARGV[3]) then
   redis.call('ZADD', KEYS[2], string.format('%.0f', now + tonumber(ARGV[6])), ARGV[2])
   redis.call('PEXPIRE', KEYS[2], math.floor(tonumber(ARGV[6]) / 1000) + 1000)
-  return '0'
+  return {'0', learned}
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if first[2] then
-  return string.format('%.0f', tonumber(first[2]) - now)
+  return {string.format('%.0f', tonumber(first[2]) - now), learned}
 end
-return ARGV[5]
+return {ARGV[5], learned}
 """
 )
 
@@ -147,13 +156,34 @@ class SharedLimits:
     def slots_key(self, source: str) -> str:
         return f"{self._prefix}slots:{source}"
 
-    async def admit(self, key: str, token: str, limit: int, *, delay: float = 0.0, poll: float = 0.005) -> float:
+    async def admit(
+        self,
+        key: str,
+        token: str,
+        limit: int,
+        *,
+        delay: float = 0.0,
+        poll: float = 0.005,
+        lesson: float = 0.0,
+        most: float = MAX_LEARNED_MARGIN,
+    ) -> tuple[float, float]:
         """Take a place for `token` in the window at `key` (at most `limit` places), unless a pause of at least
-        `delay` seconds from now (Retry-After) holds every request back: 0 when taken, else seconds to wait
-        (`poll` when every place is held by a request still being written)."""
-        keys = [key, f"{key}:writing", f"{key}:pause"]
-        args: list[str | int] = [self._now(), token, limit, round(delay * 1e6), round(poll * 1e6), self._lease_us]
-        return int(await self._admit(keys=keys, args=args)) / 1e6
+        `delay` seconds from now (Retry-After) holds every request back. Adds `lesson` seconds to the margin the
+        replicas learnt from 429s (up to `most`). Answers the seconds to wait (0: the place is taken; `poll`
+        when every place is held by a request still being written) and the learnt margin."""
+        keys = [key, f"{key}:writing", f"{key}:pause", f"{key}:margin"]
+        args: list[str | int] = [
+            self._now(),
+            token,
+            limit,
+            round(delay * 1e6),
+            round(poll * 1e6),
+            self._lease_us,
+            round(lesson * 1e6),
+            round(most * 1e6),
+        ]
+        wait, margin = await self._admit(keys=keys, args=args)
+        return int(wait) / 1e6, int(margin) / 1e6
 
     async def mark(self, key: str, token: str, period: float) -> None:
         """The request holding `token`'s place was written now: the place frees `period` seconds from now."""

@@ -149,6 +149,7 @@ class Throttle:
         self._waiting = 0
         self._hold = 0.0  # seconds a request holds its place, moving average
         self._learned = 0.0  # margin added after 429s (seconds)
+        self._lessons = 0  # 429s not yet told to the shared limits
         self._shared: SharedLimits | None = None
         self._rate_key = self._slots_key = ""
 
@@ -212,6 +213,7 @@ class Throttle:
         """The upstream answered 429 although the window kept to its limit: the margin did not cover the delays
         between our write and its reading. Widen it by `MIN_MARGIN`, up to `MAX_LEARNED_MARGIN`."""
         self._learned = min(MAX_LEARNED_MARGIN, self._learned + MIN_MARGIN)
+        self._lessons += 1
 
     def pause(self, seconds: float) -> None:
         """Let nothing leave for `seconds`, as the upstream asked (Retry-After); shared at the next admission."""
@@ -283,7 +285,11 @@ class Throttle:
             slot.holder = holder
             while (window := self.window) is not None:
                 delay = max(0.0, self._pause_until - self._clock())
-                wait = await shared.admit(self._rate_key, slot.token, window.limit, delay=delay, poll=SHARED_POLL)
+                lesson, self._lessons = self._lessons * MIN_MARGIN, 0
+                wait, learned = await shared.admit(
+                    self._rate_key, slot.token, window.limit, delay=delay, poll=SHARED_POLL, lesson=lesson
+                )
+                self._learned = max(self._learned, learned)  # what other replicas' 429s taught
                 if wait <= 0:
                     slot.placed = "shared"
                     break

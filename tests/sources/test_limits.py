@@ -15,7 +15,7 @@ from app.cache.redis import connect
 from app.settings import Settings
 from app.sources import build_sources
 from app.sources.base import Policy, Throttle
-from app.sources.limits import Limits, SharedLimits
+from app.sources.limits import MIN_MARGIN, Limits, SharedLimits
 from app.sources.throttle import Window
 from tests.cache import Clock, flush, redis_server
 
@@ -76,29 +76,29 @@ async def test_two_replicas_together_keep_to_one_window(
 ) -> None:
     a, b = replicas
     key = a.rate_key("crossref")
-    assert [await r.admit(key, f"t{i}", 3) for i, r in enumerate((a, b, a))] == [0, 0, 0]
-    assert await b.admit(key, "t3", 3) == pytest.approx(0.005)  # all three being written: ask again shortly
+    assert [(await r.admit(key, f"t{i}", 3))[0] for i, r in enumerate((a, b, a))] == [0, 0, 0]
+    assert (await b.admit(key, "t3", 3))[0] == pytest.approx(0.005)  # all three being written: ask again shortly
     for i, r in enumerate((a, b, a)):
         await r.mark(key, f"t{i}", 1.0)
         clock.now += 0.1
-    assert await b.admit(key, "t3", 3) == pytest.approx(0.7)  # the first place frees 1 s after its write
+    assert (await b.admit(key, "t3", 3))[0] == pytest.approx(0.7)  # the first place frees 1 s after its write
     clock.now += 0.7
-    assert await b.admit(key, "t3", 3) == 0
+    assert (await b.admit(key, "t3", 3))[0] == 0
 
 
 async def test_windows_of_two_buckets_are_separate(replicas: tuple[SharedLimits, SharedLimits]) -> None:
     a, b = replicas
-    assert await a.admit(a.rate_key("crossref"), "x", 1) == 0
-    assert await b.admit(b.rate_key("crossref", "singletons"), "y", 1) == 0
+    assert (await a.admit(a.rate_key("crossref"), "x", 1))[0] == 0
+    assert (await b.admit(b.rate_key("crossref", "singletons"), "y", 1))[0] == 0
 
 
 async def test_the_window_runs_on_the_redis_servers_clock(redis_url: str) -> None:
     shared = SharedLimits(connect(redis_url))
     key = shared.rate_key("dblp")
     try:
-        first = await shared.admit(key, "a", 1)
+        first = (await shared.admit(key, "a", 1))[0]
         await shared.mark(key, "a", 0.5)
-        second = await shared.admit(key, "b", 1)
+        second = (await shared.admit(key, "b", 1))[0]
     finally:
         await shared.close()
     assert first == 0.0
@@ -141,11 +141,24 @@ async def test_a_crashed_replicas_place_being_written_frees_itself_after_the_lea
 ) -> None:
     crashed, alive = replicas
     key = crashed.rate_key("dblp")
-    assert await crashed.admit(key, "never-written", 1) == 0
+    assert (await crashed.admit(key, "never-written", 1))[0] == 0
     clock.now += 29
-    assert await alive.admit(key, "waiting", 1) > 0
+    assert (await alive.admit(key, "waiting", 1))[0] > 0
     clock.now += 2
-    assert await alive.admit(key, "waiting", 1) == 0
+    assert (await alive.admit(key, "waiting", 1))[0] == 0
+
+
+async def test_a_429_in_one_replica_widens_the_margin_of_every_replica(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
+    sleep = Waits(clock)
+    told, other = (shared_throttle(Policy(rate=1, concurrency=2), r, sleep, clock) for r in replicas)
+    told.widen()
+    async with told.slot():  # the lesson travels with its next request
+        pass
+    async with other.slot():
+        pass
+    assert other.window == told.window == Window(1, 1.0).with_margin(MIN_MARGIN)
 
 
 async def test_the_concurrency_cap_is_shared_by_replicas(replicas: tuple[SharedLimits, SharedLimits]) -> None:
