@@ -37,9 +37,10 @@ RATE_MARGIN = 0.95
 # (load 6-12), it read a few requests of a 1,000-reference job 30-45 ms after their write ended, rarely 60-90 ms.
 MIN_MARGIN = 0.045
 # A 429 although the window kept to the limit means the margin was too small for those delays: each one widens
-# the throttle's margin by MIN_MARGIN, up to this many seconds (for the process's life; a day in Redis, where
-# every replica learns it).
+# the throttle's margin by MIN_MARGIN, up to this many seconds, for LEARNED_FOR seconds after the last 429 (in
+# Redis, for every replica): a load that passed stops costing throughput.
 MAX_LEARNED_MARGIN = 0.18
+LEARNED_FOR = 600.0
 
 # Longest a concurrency slot or a window place being written is held before other replicas may take it: longer
 # than any request (the request timeout) times this factor, short enough that a crashed replica's come back.
@@ -57,15 +58,15 @@ end
 
 # A place in the window: KEYS = sent (ZSET token -> end of its place), writing (ZSET token -> lease expiry),
 # pause (time before which nothing leaves), margin (what 429s taught, shared). ARGV = now, token, limit, delay,
-# poll, lease, lesson (margin to add), most (largest margin to learn). Answers {wait, margin}: wait 0 when the
-# place is taken, else the microseconds to wait before asking again.
+# poll, lease, lesson (margin to add), most (largest margin to learn), kept (seconds the margin is kept). Answers
+# {wait, margin}: wait 0 when the place is taken, else the microseconds to wait before asking again.
 _ADMIT = (
     _NOW
     + """
 local margin = tonumber(redis.call('GET', KEYS[4]) or '0')
 if tonumber(ARGV[7]) > 0 then
   margin = math.min(tonumber(ARGV[8]), margin + tonumber(ARGV[7]))
-  redis.call('SET', KEYS[4], string.format('%.0f', margin), 'EX', 86400)
+  redis.call('SET', KEYS[4], string.format('%.0f', margin), 'EX', ARGV[9])
 end
 local learned = string.format('%.0f', margin)
 local pause = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -181,6 +182,7 @@ class SharedLimits:
             self._lease_us,
             round(lesson * 1e6),
             round(most * 1e6),
+            round(LEARNED_FOR),
         ]
         wait, margin = await self._admit(keys=keys, args=args)
         return int(wait) / 1e6, int(margin) / 1e6

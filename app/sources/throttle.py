@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.sources.limits import (
+    LEARNED_FOR,
     MAX_LEARNED_MARGIN,
     MIN_MARGIN,
     RATE_MARGIN,
@@ -148,7 +149,8 @@ class Throttle:
         self._pause_until = 0.0
         self._waiting = 0
         self._hold = 0.0  # seconds a request holds its place, moving average
-        self._learned = 0.0  # margin added after 429s (seconds)
+        self._learned = 0.0  # margin added after 429s (seconds), until `_learned_at + LEARNED_FOR`
+        self._learned_at = -math.inf
         self._lessons = 0  # 429s not yet told to the shared limits
         self._shared: SharedLimits | None = None
         self._rate_key = self._slots_key = ""
@@ -174,7 +176,12 @@ class Throttle:
         if told is not None and told < window.rate * (1 - 1e-6):
             announced = Window.of_rate(told)
             window = Window(min(window.limit, announced.limit), max(window.period, announced.period))
-        return window.with_margin(self._learned)
+        return window.with_margin(self.learned)
+
+    @property
+    def learned(self) -> float:
+        """Seconds of margin that recent 429s added."""
+        return self._learned if self._clock() - self._learned_at < LEARNED_FOR else 0.0
 
     @property
     def rate(self) -> float:
@@ -211,8 +218,10 @@ class Throttle:
 
     def widen(self) -> None:
         """The upstream answered 429 although the window kept to its limit: the margin did not cover the delays
-        between our write and its reading. Widen it by `MIN_MARGIN`, up to `MAX_LEARNED_MARGIN`."""
-        self._learned = min(MAX_LEARNED_MARGIN, self._learned + MIN_MARGIN)
+        between our write and its reading. Widen it by `MIN_MARGIN`, up to `MAX_LEARNED_MARGIN`, for
+        `LEARNED_FOR` seconds."""
+        self._learned = min(MAX_LEARNED_MARGIN, self.learned + MIN_MARGIN)
+        self._learned_at = self._clock()
         self._lessons += 1
 
     def pause(self, seconds: float) -> None:
@@ -289,7 +298,8 @@ class Throttle:
                 wait, learned = await shared.admit(
                     self._rate_key, slot.token, window.limit, delay=delay, poll=SHARED_POLL, lesson=lesson
                 )
-                self._learned = max(self._learned, learned)  # what other replicas' 429s taught
+                if learned > self.learned:  # what other replicas' 429s taught
+                    self._learned, self._learned_at = learned, self._clock()
                 if wait <= 0:
                     slot.placed = "shared"
                     break

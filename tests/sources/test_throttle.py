@@ -16,7 +16,15 @@ from app.settings import Settings
 from app.sources import backlog, build_sources
 from app.sources.base import IdKind, Policy, Throttle
 from app.sources.crossref import CrossrefSource
-from app.sources.limits import MAX_LEARNED_MARGIN, MIN_MARGIN, RATE_MARGIN, Announced, Limits, announced_limits
+from app.sources.limits import (
+    LEARNED_FOR,
+    MAX_LEARNED_MARGIN,
+    MIN_MARGIN,
+    RATE_MARGIN,
+    Announced,
+    Limits,
+    announced_limits,
+)
 from app.sources.throttle import Window
 
 
@@ -308,6 +316,16 @@ def test_each_429_widens_the_margin_up_to_a_cap() -> None:
     for _ in range(20):
         t.widen()
     assert t.window == Window(1, 1.0).with_margin(MAX_LEARNED_MARGIN)
+
+
+def test_a_lesson_is_forgotten_after_a_while_without_429s() -> None:
+    fake = FakeTime()
+    t = throttle(Policy(rate=1, concurrency=1), fake)
+    t.widen()
+    fake.now += LEARNED_FOR - 1
+    assert t.window == Window(1, 1.0).with_margin(MIN_MARGIN)
+    fake.now += 1
+    assert t.window == Window(1, 1.0).with_margin()
 
 
 async def test_an_upstream_429_widens_the_margin_of_the_throttle_it_came_through(
