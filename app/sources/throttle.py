@@ -3,10 +3,11 @@ request really left.
 
 An upstream's limit is a sliding window: at most `limit` requests arrive in any `period` seconds (the kit's
 simulator counts exactly this, at the moment it has read the request). The throttle keeps the same window on its
-side with a margin, and holds a place in it for every request from the moment it is let through until `period`
-after its bytes were written (httpcore's `trace` hook tells when). So whatever the event loop's delay between
-letting a request through and writing it, no `limit + 1` requests are written less than the margin apart from a
-window's length; the margin is left for the upstream's own delay between the write and its reading.
+side, longer by a margin, and holds a place in it for every request from the moment it is let through (while it
+is being written, its place counts too) until one period after its bytes were written (httpcore's `trace` hook
+tells when). So any `limit + 1` requests are written at least the period plus the margin apart, however late the
+event loop writes them; the margin is left for the upstream's delay between our write and its reading, which
+nothing on our side can bound (`app/sources/limits.py`, `MIN_MARGIN`; 429s widen it).
 """
 
 from __future__ import annotations
