@@ -125,6 +125,18 @@ def wait_up(url: str, timeout: float = 60) -> None:
             time.sleep(0.1)
 
 
+def wait_listening(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on port {port} after {timeout} s") from None
+            time.sleep(0.05)
+
+
 def load_items(limit: int) -> list[Any]:
     with lzma.open(KIT / "data" / f"{SPLIT}.jsonl.xz", "rt", encoding="utf-8") as f:
         items = [json.loads(line)["input"] for line in f]
@@ -261,6 +273,7 @@ class Bench:
         port = free_port()
         args = [redis, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
         redis_pid = self.procs.start(f"redis-{port}", [*args, "--dir", str(self.work)])
+        wait_listening(port)  # before the next free_port(), which could otherwise hand out the same port
         sim_pid, sim, log = self.simulator(realistic=True)
         url = f"redis://127.0.0.1:{port}/0"
         services = [self.service(sim, cache_url=url) for _ in range(n)]
