@@ -13,12 +13,12 @@ import httpx
 from fastapi import FastAPI
 
 from app.api import jobs, problems, routes
-from app.batch import JobRunner
+from app.batch import Backlog, JobRunner
 from app.cache import StoreUnavailable, open_cache
 from app.jobs import JobStore, open_job_store
 from app.observability import Metrics, RequestObserver
 from app.settings import Settings
-from app.sources import Limits, build_sources
+from app.sources import Limits, backlog, build_sources
 from app.sources.base import Source
 from app.verifier import Verifier
 
@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
             runner = JobRunner(
                 store,
                 verifier,
-                concurrency=settings.concurrency,
+                concurrency=settings.job_concurrency,
+                backlog=Backlog(backlog(sources), settings.job_backlog),
                 on_result=metrics.result,
                 on_event=metrics.job,
             )

@@ -140,3 +140,24 @@ async def test_a_restarted_service_resumes_the_job_without_redoing_decided_refer
     assert [r["index"] for r in job["results"]] == [0, 1, 2]
     assert after.urls and not any("first" in u or "second" in u for u in after.urls)
     assert any("third" in u for u in after.urls)
+
+
+async def test_a_job_has_job_concurrency_references_in_flight_a_verify_request_concurrency(
+    settings: Settings,
+) -> None:
+    """Jobs keep more references waiting at the upstreams than a synchronous request does."""
+    settings = settings.model_copy(update={"concurrency": 2, "job_concurrency": 5})
+    gate = Gate("10.1000")
+    items = [f"10.1000/{i}" for i in range(8)]
+    async with serve(create_app(settings, transport=httpx.MockTransport(gate))) as served:
+        job_id = (await served.client.post("/v1/jobs", json={"references": items})).json()["id"]
+        # Each reference asks Crossref for its DOI first and waits there: one request per reference in flight.
+        for _ in range(5000):  # the items are parsed in a thread: yield until the references start
+            if len(gate.urls) >= 5:
+                break
+            await asyncio.sleep(0)
+        for _ in range(200):
+            await asyncio.sleep(0)
+        assert len(set(gate.urls)) == 5
+        gate.open.set()
+        await served.jobs.wait(job_id)
