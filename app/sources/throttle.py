@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.sources.limits import (
+    LEARN_STEP,
     LEARNED_FOR,
     MAX_LEARNED_MARGIN,
     MIN_MARGIN,
@@ -219,9 +220,9 @@ class Throttle:
 
     def widen(self) -> None:
         """The upstream answered 429 although the window kept to its limit: the margin did not cover the delays
-        between our write and its reading. Widen it by `MIN_MARGIN`, up to `MAX_LEARNED_MARGIN`, for
+        between our write and its reading. Widen it by `LEARN_STEP`, up to `MAX_LEARNED_MARGIN`, for
         `LEARNED_FOR` seconds."""
-        self._learned = min(MAX_LEARNED_MARGIN, self.learned + MIN_MARGIN)
+        self._learned = min(MAX_LEARNED_MARGIN, self.learned + LEARN_STEP)
         self._learned_at = self._clock()
         self._lessons += 1
 
@@ -295,7 +296,7 @@ class Throttle:
             slot.holder = holder
             while (window := self.window) is not None:
                 delay = max(0.0, self._pause_until - self._clock())
-                lesson, self._lessons = self._lessons * MIN_MARGIN, 0
+                lesson, self._lessons = self._lessons * LEARN_STEP, 0
                 wait, learned = await shared.admit(
                     self._rate_key, slot.token, window.limit, delay=delay, poll=SHARED_POLL, lesson=lesson
                 )

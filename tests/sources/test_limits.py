@@ -15,7 +15,7 @@ from app.cache.redis import connect
 from app.settings import Settings
 from app.sources import build_sources
 from app.sources.base import Policy, Throttle
-from app.sources.limits import MIN_MARGIN, Limits, SharedLimits
+from app.sources.limits import LEARN_STEP, Limits, SharedLimits
 from app.sources.throttle import Window
 from tests.cache import Clock, flush, redis_server
 
@@ -158,7 +158,7 @@ async def test_a_429_in_one_replica_widens_the_margin_of_every_replica(
         pass
     async with other.slot():
         pass
-    assert other.window == told.window == Window(1, 1.0).with_margin(MIN_MARGIN)
+    assert other.window == told.window == Window(1, 1.0).with_margin(LEARN_STEP)
 
 
 async def test_the_concurrency_cap_is_shared_by_replicas(replicas: tuple[SharedLimits, SharedLimits]) -> None:

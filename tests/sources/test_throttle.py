@@ -17,6 +17,7 @@ from app.sources import backlog, build_sources
 from app.sources.base import IdKind, Policy, Throttle
 from app.sources.crossref import CrossrefSource
 from app.sources.limits import (
+    LEARN_STEP,
     LEARNED_FOR,
     MAX_LEARNED_MARGIN,
     MIN_MARGIN,
@@ -312,7 +313,7 @@ def test_each_429_widens_the_margin_up_to_a_cap() -> None:
     were longer than the margin."""
     t = Throttle(Policy(rate=1, concurrency=1))
     t.widen()
-    assert t.window == Window(1, 1.0).with_margin(MIN_MARGIN)
+    assert t.window == Window(1, 1.0).with_margin(LEARN_STEP)
     for _ in range(20):
         t.widen()
     assert t.window == Window(1, 1.0).with_margin(MAX_LEARNED_MARGIN)
@@ -323,7 +324,7 @@ def test_a_lesson_is_forgotten_after_a_while_without_429s() -> None:
     t = throttle(Policy(rate=1, concurrency=1), fake)
     t.widen()
     fake.now += LEARNED_FOR - 1
-    assert t.window == Window(1, 1.0).with_margin(MIN_MARGIN)
+    assert t.window == Window(1, 1.0).with_margin(LEARN_STEP)
     fake.now += 1
     assert t.window == Window(1, 1.0).with_margin()
 
@@ -335,5 +336,5 @@ async def test_an_upstream_429_widens_the_margin_of_the_throttle_it_came_through
     router.get(path="/works").respond(429, text="<h1>429 Too Many Requests</h1>")
     with pytest.raises(SourceRateLimited):
         await crossref.search(Reference(raw="A cited work, 2020"))
-    assert crossref._throttle.window == Window(3, 1.0).with_margin(MIN_MARGIN)
+    assert crossref._throttle.window == Window(3, 1.0).with_margin(LEARN_STEP)
     assert crossref._singletons.window == Window(10, 1.0).with_margin()
