@@ -18,7 +18,7 @@ from app.cache import StoreUnavailable, open_cache
 from app.jobs import JobStore, open_job_store
 from app.observability import Metrics, RequestObserver
 from app.settings import Settings
-from app.sources import Limits, backlog, build_sources
+from app.sources import Connections, Limits, backlog, build_sources
 from app.sources.base import Source
 from app.verifier import Verifier
 
@@ -47,7 +47,9 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
         ) as client:
             # Upstream limits: in Redis when the replicas share one (cache_url), else this process's own.
             upstream_limits = Limits.from_settings(settings)
-            sources = build_sources(client, settings, upstream_limits)
+            # Upstreams that count requests in flight get connections of their own (HttpSource.connections).
+            own = Connections(transport, {"User-Agent": settings.user_agent})
+            sources = build_sources(client, settings, upstream_limits, connections=own)
             # The cache and the job store share `cache_url` (one SQLite file or one Redis); neither connects yet.
             cache = open_cache(settings.cache_url)
             verifier = Verifier(sources, settings, cache=cache)
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
                 await store.close()
                 await cache.close()
                 await upstream_limits.close()
+                await own.aclose()
                 metrics.registry.unregister(cache_metrics)
 
     app = FastAPI(

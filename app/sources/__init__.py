@@ -48,14 +48,43 @@ ADAPTERS: tuple[type[HttpSource], ...] = (
 )
 
 
-def build_sources(client: httpx.AsyncClient, settings: Settings, limits: Limits | None = None) -> dict[str, Source]:
-    """One adapter per enabled upstream, all sharing the one HTTP client, their throttles running on `limits`
-    (shared by replicas when it has `SharedLimits`; by default this process's own, on the real clock)."""
+class Connections:
+    """HTTP clients with a pool of their own, for upstreams that count the requests in flight
+    (`HttpSource.connections`); the same transport and headers as the shared client; closed together."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport | None = None, headers: Mapping[str, str] | None = None):
+        self._transport = transport
+        self._headers = dict(headers or {})
+        self._clients: list[httpx.AsyncClient] = []
+
+    def __call__(self, size: int) -> httpx.AsyncClient:
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        client = httpx.AsyncClient(transport=self._transport, headers=self._headers, limits=limits)
+        self._clients.append(client)
+        return client
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.aclose()
+
+
+def build_sources(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    limits: Limits | None = None,
+    *,
+    connections: Connections | None = None,
+) -> dict[str, Source]:
+    """One adapter per enabled upstream, sharing the one HTTP client (or, with `connections`, a client of its own
+    for an upstream that counts requests in flight), their throttles running on `limits` (shared by replicas when
+    it has `SharedLimits`; by default this process's own, on the real clock)."""
     limits = limits or Limits()
     sources: dict[str, Source] = {}
     for cls in ADAPTERS:
         if settings.source_enabled(cls.name) and cls.configured(settings):
-            source = cls(client, settings)
+            size = cls.connections if settings.throttle else None  # unthrottled, nothing to keep under a count
+            own = connections(size) if connections is not None and size is not None else client
+            source = cls(own, settings)
             bind_throttles(source, limits)
             sources[cls.name] = source
     return sources
@@ -77,4 +106,4 @@ def backlog(sources: Mapping[str, Source]) -> Callable[[], float]:
     return lambda: max((t.backlog for t in busiest), default=0.0)
 
 
-__all__ = ["ADAPTERS", "IdKind", "Limits", "Source", "backlog", "bind_throttles", "build_sources"]
+__all__ = ["ADAPTERS", "Connections", "IdKind", "Limits", "Source", "backlog", "bind_throttles", "build_sources"]

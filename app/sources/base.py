@@ -117,6 +117,11 @@ class HttpSource:
     searchable: ClassVar[bool] = True
     policy: ClassVar[Policy] = Policy(rate=1.0, concurrency=1)
     url_setting: ClassVar[str]  # name of the Settings field holding the API root
+    # An upstream that counts requests in flight lowers its count only after writing an answer, so a request sent
+    # the moment the answer arrived may find the previous one still counted. Over a pool of `connections` of its
+    # own (build_sources), each connection carries one request at a time and a server reads the next one on a
+    # connection only after finishing the last: the upstream never counts more than `connections`.
+    connections: ClassVar[int | None] = None
 
     def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
         self._client = client

@@ -35,6 +35,7 @@ class CrossrefSource(HttpSource):
     searchable = True
     policy = Policy(rate=3.0, concurrency=3)  # lists and searches
     singleton_policy: ClassVar[Policy] = Policy(rate=10.0, concurrency=3)  # /works/{doi}
+    connections = 3  # Crossref counts requests in flight (x-concurrency-limit): both pools together
 
     def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
         super().__init__(client, settings)

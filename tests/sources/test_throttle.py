@@ -13,7 +13,7 @@ import respx
 from app.errors import SourceRateLimited
 from app.models import Reference
 from app.settings import Settings
-from app.sources import backlog, build_sources
+from app.sources import Connections, backlog, build_sources
 from app.sources.base import IdKind, Policy, Throttle
 from app.sources.crossref import CrossrefSource
 from app.sources.limits import (
@@ -338,3 +338,19 @@ async def test_an_upstream_429_widens_the_margin_of_the_throttle_it_came_through
         await crossref.search(Reference(raw="A cited work, 2020"))
     assert crossref._throttle.window == Window(3, 1.0).with_margin(LEARN_STEP)
     assert crossref._singletons.window == Window(10, 1.0).with_margin()
+
+
+async def test_an_upstream_that_counts_requests_in_flight_gets_connections_of_its_own(settings: Settings) -> None:
+    """Crossref lowers its count only after writing an answer; over 3 connections of its own, each carrying one
+    request at a time, it never counts more than 3 even when the next request leaves the moment one is answered."""
+    own = Connections()
+    shared = httpx.AsyncClient()
+    try:
+        sources = build_sources(shared, settings.model_copy(update={"throttle": True}), connections=own)
+        crossref, openalex = sources["crossref"], sources["openalex"]
+        assert openalex._client is shared  # type: ignore[attr-defined]
+        assert crossref._client is not shared  # type: ignore[attr-defined]
+        assert crossref._client._transport._pool._max_connections == 3  # type: ignore[attr-defined]
+    finally:
+        await own.aclose()
+        await shared.aclose()
