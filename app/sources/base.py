@@ -127,7 +127,7 @@ class HttpSource:
         self._client = client
         self._settings = settings
         self.base_url = str(getattr(settings, self.url_setting)).rstrip("/")
-        self._throttle = Throttle(self.policy, enabled=settings.throttle)
+        self._throttle = Throttle(self.policy, enabled=settings.throttle, counted=self.connections is not None)
         self._breaker = CircuitBreaker()
 
     @classmethod

@@ -40,7 +40,9 @@ class CrossrefSource(HttpSource):
     def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
         super().__init__(client, settings)
         # One count of requests in flight for both pools (in Redis too: a source's throttles share its slots).
-        self._singletons = Throttle(self.singleton_policy, enabled=settings.throttle, pool=self._throttle.pool)
+        self._singletons = Throttle(
+            self.singleton_policy, enabled=settings.throttle, pool=self._throttle.pool, counted=True
+        )
 
     async def resolve(self, kind: IdKind, value: str) -> Record | None:
         """The Crossref record of the DOI; None when Crossref has no such DOI (404)."""

@@ -48,6 +48,12 @@ LEARNED_FOR = 600.0
 # than any request (the request timeout) times this factor, short enough that a crashed replica's come back.
 LEASE_FACTOR = 3.0
 
+# An upstream that counts requests in flight lowers its count only after writing an answer. One process bounds
+# that with connections of its own (HttpSource.connections); across replicas, a slot released in Redis is free
+# for the others only this many seconds later, time for the upstream to finish with the last request. Not a
+# proof: a starved server can take longer.
+RELEASE_GRACE = 0.025
+
 # Redis numbers are microseconds: doubles hold them exactly until 2**53 us (year 2255). Times are the Redis
 # server's (`TIME`) unless a test passes its own (ARGV "now" >= 0).
 _NOW = """
@@ -111,6 +117,15 @@ return 0
 """
 )
 
+# Release a slot after a grace: its holder's lease now ends `grace` from now. ARGV = now, holder, grace.
+_RELEASE = (
+    _NOW
+    + """
+redis.call('ZADD', KEYS[1], 'XX', string.format('%.0f', now + tonumber(ARGV[3])), ARGV[2])
+return 0
+"""
+)
+
 _ACQUIRE = (
     _NOW
     + """
@@ -146,6 +161,7 @@ class SharedLimits:
         self._admit = client.register_script(_ADMIT)
         self._mark = client.register_script(_MARK)
         self._acquire = client.register_script(_ACQUIRE)
+        self._release = client.register_script(_RELEASE)
 
     @classmethod
     def from_url(cls, url: str, *, lease: float = 30.0) -> SharedLimits:
@@ -197,8 +213,12 @@ class SharedLimits:
         """Hold one of `limit` slots at `key` as `holder` (for at most the lease); False when all are held."""
         return bool(await self._acquire(keys=[key], args=[self._now(), holder, limit, self._lease_us]))
 
-    async def release(self, key: str, holder: str) -> None:
-        await self._client.zrem(key, holder)
+    async def release(self, key: str, holder: str, *, grace: float = 0.0) -> None:
+        """Give up `holder`'s slot at `key`, to others `grace` seconds from now."""
+        if grace <= 0:
+            await self._client.zrem(key, holder)
+        else:
+            await self._release(keys=[key], args=[self._now(), holder, round(grace * 1e6)])
 
     async def close(self) -> None:
         await self._client.aclose()

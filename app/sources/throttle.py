@@ -28,6 +28,7 @@ from app.sources.limits import (
     MAX_LEARNED_MARGIN,
     MIN_MARGIN,
     RATE_MARGIN,
+    RELEASE_GRACE,
     Announced,
     Limits,
     SharedLimits,
@@ -123,7 +124,8 @@ class Throttle:
     (`observe`), with the margin; the concurrency is the policy's or a lower announced one. Requests go through
     in arrival order (`slot`). Alone, the window and the count live in this process; after `bind` to `Limits`
     with `SharedLimits`, they live in Redis and every replica draws from them (a Redis failure falls back to
-    this process's own, logged). Throttles given one `pool` count their requests in flight together. `clock` and
+    this process's own, logged). Throttles given one `pool` count their requests in flight together. When the
+    upstream `counted` its requests in flight, a shared slot is released with `RELEASE_GRACE`. `clock` and
     `sleep` are for tests.
     """
 
@@ -135,9 +137,11 @@ class Throttle:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         pool: Pool | None = None,
+        counted: bool = False,
     ) -> None:
         self.policy = policy
         self.enabled = enabled
+        self.counted = counted
         self.pool = pool or Pool()
         self.pool.members.append(self)
         self._clock = clock
@@ -332,7 +336,8 @@ class Throttle:
             from app.cache.redis import failures
 
             try:
-                await self._shared.release(self._slots_key, slot.holder)
+                grace = RELEASE_GRACE if self.counted else 0.0
+                await self._shared.release(self._slots_key, slot.holder, grace=grace)
             except failures() as exc:  # the lease frees the slot later
                 log.warning("could not release a shared slot of %s: %s", self._slots_key, exc)
             slot.holder = None

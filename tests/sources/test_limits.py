@@ -15,7 +15,7 @@ from app.cache.redis import connect
 from app.settings import Settings
 from app.sources import build_sources
 from app.sources.base import Policy, Throttle
-from app.sources.limits import LEARN_STEP, Limits, SharedLimits
+from app.sources.limits import LEARN_STEP, RELEASE_GRACE, Limits, SharedLimits
 from app.sources.throttle import Window
 from tests.cache import Clock, flush, redis_server
 
@@ -169,6 +169,19 @@ async def test_the_concurrency_cap_is_shared_by_replicas(replicas: tuple[SharedL
     assert not await a.acquire(key, "a2", 2)
     await b.release(key, "b1")
     assert await a.acquire(key, "a2", 2)
+
+
+async def test_a_slot_released_with_a_grace_frees_for_others_only_after_it(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
+    """An upstream that counts requests in flight lowers its count after writing the answer: the slot waits."""
+    a, b = replicas
+    key = a.slots_key("crossref")
+    assert await a.acquire(key, "a1", 1)
+    await a.release(key, "a1", grace=RELEASE_GRACE)
+    assert not await b.acquire(key, "b1", 1)
+    clock.now += RELEASE_GRACE
+    assert await b.acquire(key, "b1", 1)
 
 
 async def test_a_crashed_replicas_slot_frees_itself_after_the_lease(
