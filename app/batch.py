@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -58,28 +58,55 @@ def _parse(item: Item, index: int) -> Reference | InputError:
         return exc
 
 
-async def as_decided(verifier: Verifier, tasks: Sequence[Task], *, concurrency: int) -> AsyncGenerator[Result, None]:
+@dataclass(frozen=True)
+class Backlog:
+    """When a job may start another reference: while the longest wait at an upstream (`seconds()`, the busiest
+    throttle's queue) is at most `limit` seconds. Many references in flight keep the slowest upstreams busy; this
+    keeps their queues short enough for every reference to be decided within its deadline, on any clock."""
+
+    seconds: Callable[[], float]
+    limit: float
+    poll: float = 0.05
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    async def room(self) -> None:
+        """Return once the backlog is at most the limit."""
+        while self.seconds() > self.limit:
+            await self.sleep(self.poll)
+
+
+async def as_decided(
+    verifier: Verifier, tasks: Sequence[Task], *, concurrency: int, backlog: Backlog | None = None
+) -> AsyncGenerator[Result, None]:
     """Each task's `Result` as soon as it is decided (completion order; each carries its `index`).
 
-    At most `concurrency` references are in flight. Closing the iterator early (a client that went away, a
-    cancelled job) cancels the references still in flight. An unexpected error in one reference is re-raised here.
+    At most `concurrency` references are in flight; with a `backlog`, a reference starts only when it has room.
+    Closing the iterator early (a client that went away, a cancelled job) cancels the references still in flight.
+    An unexpected error in one reference is re-raised here.
     """
-    async with aclosing(decided_batches(verifier, tasks, concurrency=concurrency)) as batches:
+    async with aclosing(decided_batches(verifier, tasks, concurrency=concurrency, backlog=backlog)) as batches:
         async for batch in batches:
             for result in batch:
                 yield result
 
 
 async def decided_batches(
-    verifier: Verifier, tasks: Sequence[Task], *, concurrency: int
+    verifier: Verifier, tasks: Sequence[Task], *, concurrency: int, backlog: Backlog | None = None
 ) -> AsyncGenerator[list[Result], None]:
     """As `as_decided`, but every result decided since the last batch was taken comes at once (at least one)."""
     pending = iter(tasks)
     decided: asyncio.Queue[Result | Exception] = asyncio.Queue()
+    admission = asyncio.Lock()  # one worker at a time waits for room; the others queue behind it
 
     async def worker() -> None:
         # Workers share one iterator: `next` never awaits, so no two workers take the same task.
-        for task in pending:
+        while True:
+            if backlog is not None:
+                async with admission:
+                    await backlog.room()
+            task = next(pending, None)
+            if task is None:
+                return
             try:
                 if task.ref is None:
                     decided.put_nowait(await verifier.verify_item(task.item, index=task.index))
@@ -112,7 +139,8 @@ async def decided_batches(
 
 
 class JobRunner:
-    """The background tasks that verify jobs, one per job, registered here until they end.
+    """The background tasks that verify jobs, one per job, registered here until they end. Each job has up to
+    `concurrency` references in flight, started while the upstreams' `backlog` has room.
 
     `on_result` sees every decided result, `on_event` each job's "created", "resumed", "done" and "failed"
     (both for metrics).
@@ -124,12 +152,14 @@ class JobRunner:
         verifier: Verifier,
         *,
         concurrency: int,
+        backlog: Backlog | None = None,
         on_result: Callable[[Result], None] = lambda _: None,
         on_event: Callable[[str], None] = lambda _: None,
     ) -> None:
         self._store = store
         self._verifier = verifier
         self._concurrency = concurrency
+        self._backlog = backlog
         self._on_result = on_result
         self._on_event = on_event
         self._running: dict[str, asyncio.Task[None]] = {}
@@ -189,7 +219,7 @@ class JobRunner:
                 tasks = await self._reload(job_id)
             await self._store.set_status(job_id, JobStatus.RUNNING)
             # aclosing: on cancellation the references in flight are cancelled now, not when garbage-collected.
-            batches = decided_batches(self._verifier, tasks, concurrency=self._concurrency)
+            batches = decided_batches(self._verifier, tasks, concurrency=self._concurrency, backlog=self._backlog)
             async with aclosing(batches) as decided:
                 async for batch in decided:
                     await self._store.add_results(job_id, [(r.index, r.model_dump(mode="json")) for r in batch])

@@ -13,12 +13,12 @@ import httpx
 from fastapi import FastAPI
 
 from app.api import jobs, problems, routes
-from app.batch import JobRunner
+from app.batch import Backlog, JobRunner
 from app.cache import StoreUnavailable, open_cache
 from app.jobs import JobStore, open_job_store
 from app.observability import Metrics, RequestObserver
 from app.settings import Settings
-from app.sources import Limits, build_sources, http_client
+from app.sources import Connections, Limits, backlog, build_sources, http_client
 from app.sources.base import Source
 from app.verifier import Verifier
 
@@ -44,7 +44,9 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
         async with http_client(settings, transport) as client:
             # Upstream limits: in Redis when the replicas share one (cache_url), else this process's own.
             upstream_limits = Limits.from_settings(settings)
-            sources = build_sources(client, settings, upstream_limits)
+            # Upstreams that count requests in flight get connections of their own (HttpSource.connections).
+            own = Connections(settings, transport)
+            sources = build_sources(client, settings, upstream_limits, connections=own)
             # The cache and the job store share `cache_url` (one SQLite file or one Redis); neither connects yet.
             cache = open_cache(settings.cache_url)
             verifier = Verifier(sources, settings, cache=cache)
@@ -52,7 +54,8 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
             runner = JobRunner(
                 store,
                 verifier,
-                concurrency=settings.concurrency,
+                concurrency=settings.job_concurrency,
+                backlog=Backlog(backlog(sources), settings.job_backlog),
                 on_result=metrics.result,
                 on_event=metrics.job,
             )
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
                 await store.close()
                 await cache.close()
                 await upstream_limits.close()
+                await own.aclose()
                 metrics.registry.unregister(cache_metrics)
 
     app = FastAPI(

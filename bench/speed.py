@@ -125,6 +125,18 @@ def wait_up(url: str, timeout: float = 60) -> None:
             time.sleep(0.1)
 
 
+def wait_listening(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on port {port} after {timeout} s") from None
+            time.sleep(0.05)
+
+
 def load_items(limit: int) -> list[Any]:
     with lzma.open(KIT / "data" / f"{SPLIT}.jsonl.xz", "rt", encoding="utf-8") as f:
         items = [json.loads(line)["input"] for line in f]
@@ -162,6 +174,7 @@ class Bench:
         self.procs = procs
         self.work = work
         self.world = args.world
+        self.late = 0  # references of the last job that passed their deadline
 
     def simulator(self, *, realistic: bool) -> tuple[int, str, Path]:
         port = free_port()
@@ -200,6 +213,7 @@ class Bench:
             if view["status"] in ("done", "failed"):
                 if view["status"] == "failed":
                     raise RuntimeError(f"job failed: {view['error']}")
+                self.late = sum(1 for r in view.get("results", []) if _past_deadline(r))
                 return time.monotonic() - start
             time.sleep(poll)
 
@@ -207,7 +221,11 @@ class Bench:
         sim_pid, sim, log = self.simulator(realistic=True)
         pid, service = self.service(sim)
         call("POST", sim + "/_sim/reset", {})
+        cpu_before = cpu_seconds(sim_pid), cpu_seconds(pid)
         cold = self.job(service, items)
+        late = self.late
+        # The simulator is one Python process: its CPU time bounds how fast it can answer at all.
+        cpu = cpu_seconds(sim_pid) - cpu_before[0], cpu_seconds(pid) - cpu_before[1]
         stats = call("GET", sim + "/_sim/stats")
         calls = per_rule(log)
         call("POST", sim + "/_sim/reset", {})
@@ -218,6 +236,9 @@ class Bench:
         bounds = {rule: n * self.args.time_scale / RATES[rule] for rule, n in calls.items() if rule in RATES}
         return {
             "cold": cold,
+            "past_deadline": late,
+            "sim_cpu": cpu[0],
+            "service_cpu": cpu[1],
             "bound": max(bounds.values(), default=0.0),
             "bounds": bounds,
             "calls": calls,
@@ -251,6 +272,7 @@ class Bench:
         port = free_port()
         args = [redis, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
         redis_pid = self.procs.start(f"redis-{port}", [*args, "--dir", str(self.work)])
+        wait_listening(port)  # before the next free_port(), which could otherwise hand out the same port
         sim_pid, sim, log = self.simulator(realistic=True)
         url = f"redis://127.0.0.1:{port}/0"
         services = [self.service(sim, cache_url=url) for _ in range(n)]
@@ -276,6 +298,11 @@ class Bench:
         self.procs.stop(redis_pid)
         bounds = {rule: c * self.args.time_scale / RATES[rule] for rule, c in calls.items() if rule in RATES}
         return {"wall": wall, "stats": stats, "bound": max(bounds.values(), default=0.0), "calls": calls}
+
+
+def _past_deadline(result: dict[str, Any]) -> bool:
+    """A reference left undecided because its deadline passed (waiting in queues counts)."""
+    return any("deadline" in (s.get("detail") or "") for s in result.get("sources", []))
 
 
 def sources(stats: dict[str, Any]) -> dict[str, Any]:
@@ -314,6 +341,8 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> None:
             f"| cold / bound | {cw['cold'] / cw['bound']:.2f} | <= 1.25 |" if cw["bound"] else "| cold / bound | - | |"
         )
         print(f"| 429s provoked, concurrency violations | {r429}, {conc} | 0, 0 |")
+        print(f"| references past their deadline (cold) | {cw['past_deadline']} | 0 |")
+        print(f"| CPU during the cold job: simulator, service | {cw['sim_cpu']:.1f} s, {cw['service_cpu']:.1f} s | |")
         print(f"| warm job wall time | {cw['warm']:.2f} s | |")
         print(f"| cold / warm | {cw['cold'] / cw['warm']:.0f} | >= 50 |")
         print(f"| upstream calls during the warm job | {cw['warm_calls']} | 0 |")
@@ -354,6 +383,7 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--skip", default="", help="comma-separated: cold, overhead, replicas")
     p.add_argument("--world", type=Path, default=Path(tempfile.gettempdir()) / "refsim-world.sqlite")
+    p.add_argument("--keep", type=Path, help="copy the simulator's request logs and the services' logs here")
     args = p.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     # A TERM (timeout, kill) still stops the subprocesses and prints what was measured.
@@ -374,6 +404,11 @@ def main() -> None:
                 results["replicas"] = bench.replicas(items)
         finally:
             report(args, results)
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                for log in Path(tmp).iterdir():
+                    if log.suffix in (".jsonl", ".log"):
+                        shutil.copy(log, args.keep / log.name)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import httpx
 
 from app.settings import Settings
@@ -47,14 +49,42 @@ ADAPTERS: tuple[type[HttpSource], ...] = (
 )
 
 
-def build_sources(client: httpx.AsyncClient, settings: Settings, limits: Limits | None = None) -> dict[str, Source]:
-    """One adapter per enabled upstream, all sharing the one HTTP client, their throttles running on `limits`
-    (shared by replicas when it has `SharedLimits`; by default this process's own, on the real clock)."""
+class Connections:
+    """HTTP clients with a pool of their own, for upstreams that count the requests in flight
+    (`HttpSource.connections`); built like the shared client (`http_client`); closed together."""
+
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._settings = settings
+        self._transport = transport
+        self._clients: list[httpx.AsyncClient] = []
+
+    def __call__(self, size: int) -> httpx.AsyncClient:
+        client = http_client(self._settings, self._transport, connections=size)
+        self._clients.append(client)
+        return client
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.aclose()
+
+
+def build_sources(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    limits: Limits | None = None,
+    *,
+    connections: Connections | None = None,
+) -> dict[str, Source]:
+    """One adapter per enabled upstream, sharing the one HTTP client (or, with `connections`, a client of its own
+    for an upstream that counts requests in flight), their throttles running on `limits` (shared by replicas when
+    it has `SharedLimits`; by default this process's own, on the real clock)."""
     limits = limits or Limits()
     sources: dict[str, Source] = {}
     for cls in ADAPTERS:
         if settings.source_enabled(cls.name) and cls.configured(settings):
-            source = cls(client, settings)
+            size = cls.connections if settings.throttle else None  # unthrottled, nothing to keep under a count
+            own = connections(size) if connections is not None and size is not None else client
+            source = cls(own, settings)
             bind_throttles(source, limits)
             sources[cls.name] = source
     return sources
@@ -69,4 +99,21 @@ def bind_throttles(source: HttpSource, limits: Limits) -> None:
             value.bind(limits, source.name, None if attribute == "_throttle" else attribute.strip("_"))
 
 
-__all__ = ["ADAPTERS", "IdKind", "Limits", "Source", "bind_throttles", "build_sources", "http_client"]
+def backlog(sources: Mapping[str, Source]) -> Callable[[], float]:
+    """Seconds, about, that a request would now wait at the busiest throttle of these sources."""
+    throttles = [v for s in sources.values() if isinstance(s, HttpSource) for v in vars(s).values()]
+    busiest = [t for t in throttles if isinstance(t, Throttle)]
+    return lambda: max((t.backlog for t in busiest), default=0.0)
+
+
+__all__ = [
+    "ADAPTERS",
+    "Connections",
+    "IdKind",
+    "Limits",
+    "Source",
+    "backlog",
+    "bind_throttles",
+    "build_sources",
+    "http_client",
+]

@@ -45,6 +45,7 @@ class ArxivSource(HttpSource):
     identifiers = frozenset({IdKind.ARXIV})
     searchable = True
     policy = Policy(rate=1 / 3, concurrency=1)
+    connections = 1  # one request at a time, counted by the API
 
     async def resolve(self, kind: IdKind, value: str) -> Record | None:
         """The preprint for the id (any version asked for; the record carries the version-less id)."""

@@ -8,7 +8,6 @@ https://www.crossref.org/documentation/retrieve-metadata/rest-api/tips-for-using
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, ClassVar
 
 import httpx
@@ -36,13 +35,14 @@ class CrossrefSource(HttpSource):
     searchable = True
     policy = Policy(rate=3.0, concurrency=3)  # lists and searches
     singleton_policy: ClassVar[Policy] = Policy(rate=10.0, concurrency=3)  # /works/{doi}
-    pool_concurrency: ClassVar[int] = 3  # shared by both
+    connections = 3  # Crossref counts requests in flight (x-concurrency-limit): both pools together
 
     def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
         super().__init__(client, settings)
-        self._singletons = Throttle(self.singleton_policy, enabled=settings.throttle)
-        # Each Throttle has its own semaphore; this one caps both pools together.
-        self._in_flight = asyncio.Semaphore(self.pool_concurrency if settings.throttle else 1_000_000)
+        # One count of requests in flight for both pools (in Redis too: a source's throttles share its slots).
+        self._singletons = Throttle(
+            self.singleton_policy, enabled=settings.throttle, pool=self._throttle.pool, counted=True
+        )
 
     async def resolve(self, kind: IdKind, value: str) -> Record | None:
         """The Crossref record of the DOI; None when Crossref has no such DOI (404)."""
@@ -51,15 +51,14 @@ class CrossrefSource(HttpSource):
         doi = bare_doi(value)
         if not doi:
             return None
-        async with self._in_flight:
-            # A 404 body is text/plain "Resource not found." even when labelled JSON: never parse it.
-            response = await self._get(
-                f"/works/{doi_path(doi)}",
-                params=self._polite(),
-                headers=self._headers(),
-                ok=(200, 404),
-                throttle=self._singletons,
-            )
+        # A 404 body is text/plain "Resource not found." even when labelled JSON: never parse it.
+        response = await self._get(
+            f"/works/{doi_path(doi)}",
+            params=self._polite(),
+            headers=self._headers(),
+            ok=(200, 404),
+            throttle=self._singletons,
+        )
         if response.status_code == 404:
             return None
         return record_from_csl(self._message(response), self.name)
@@ -70,8 +69,7 @@ class CrossrefSource(HttpSource):
         if not query:
             return []
         params = {**self._polite(), "query.bibliographic": query, "rows": limit, "select": _SELECT}
-        async with self._in_flight:
-            response = await self._get("/works", params=params, headers=self._headers())
+        response = await self._get("/works", params=params, headers=self._headers())
         items = self._message(response).get("items") or []
         return [_scored(item, self.name) for item in items if isinstance(item, dict)]
 

@@ -2,7 +2,7 @@
 
 DBLP publishes no rate limit; it answers bursts with HTML 429 pages and often answers plain HTTP clients with an
 Anubis bot-check page (HTTP 500, or 200 from a mirror). Any answer that is not the JSON envelope is "unavailable",
-never "not found". One request per second, one at a time.
+never "not found". One request per second, at most two in flight.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class DblpSource(HttpSource):
     name = "dblp"
     url_setting = "dblp_url"
     searchable = True
-    policy = Policy(rate=1.0, concurrency=1)
+    # A second request in flight lets the next leave on time while a slow answer is still coming.
+    policy = Policy(rate=1.0, concurrency=2)
 
     async def search(self, ref: Reference, *, limit: int = 5) -> list[Record]:
         """Publications whose text holds every significant word of the cited title (prefix match), best first."""

@@ -39,7 +39,9 @@ class SemanticScholarSource(HttpSource):
     url_setting = "semantic_scholar_url"
     identifiers = frozenset({IdKind.DOI, IdKind.ARXIV, IdKind.PMID})
     searchable = True
-    policy = Policy(rate=1.0, concurrency=1)
+    # No concurrency limit is documented; a second request in flight lets the next leave on time while a slow
+    # answer is still coming (the rate alone keeps to the limit).
+    policy = Policy(rate=1.0, concurrency=2)
 
     def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
         super().__init__(client, settings)

@@ -217,8 +217,9 @@ class WebPageSource(HttpSource):
         }
         # A Request built here merges none of the client's headers or cookies; auth=None keeps the client's auth
         # (and any taken from the URL) out; redirects are ours to vet.
-        request = httpx.Request(method, url.copy_with(host=str(address)), headers=headers, extensions=extensions)
-        async with self._throttle:
+        async with self._throttle.slot() as slot:
+            extensions["trace"] = slot.trace  # the throttle's window counts from the end of the write
+            request = httpx.Request(method, url.copy_with(host=str(address)), headers=headers, extensions=extensions)
             try:
                 response = await self._client.send(request, stream=True, auth=None, follow_redirects=False)
                 try:

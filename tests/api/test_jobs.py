@@ -187,3 +187,24 @@ async def test_the_results_served_are_the_results_decided(settings: Settings) ->
         job = (await served.client.get(f"/v1/jobs/{job_id}")).json()
     result = Result.model_validate(job["results"][0])
     assert (result.index, result.input, result.verdict) == (0, ITEMS[0], "unverified")
+
+
+async def test_a_job_has_job_concurrency_references_in_flight_a_verify_request_concurrency(
+    settings: Settings,
+) -> None:
+    """Jobs keep more references waiting at the upstreams than a synchronous request does."""
+    settings = settings.model_copy(update={"concurrency": 2, "job_concurrency": 5})
+    gate = Gate("10.1000")
+    items = [f"10.1000/{i}" for i in range(8)]
+    async with serve(create_app(settings, transport=httpx.MockTransport(gate))) as served:
+        job_id = (await served.client.post("/v1/jobs", json={"references": items})).json()["id"]
+        # Each reference asks Crossref for its DOI first and waits there: one request per reference in flight.
+        for _ in range(5000):  # the items are parsed in a thread: yield until the references start
+            if len(gate.urls) >= 5:
+                break
+            await asyncio.sleep(0)
+        for _ in range(200):
+            await asyncio.sleep(0)
+        assert len(set(gate.urls)) == 5
+        gate.open.set()
+        await served.jobs.wait(job_id)

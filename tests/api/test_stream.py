@@ -7,7 +7,7 @@ import json
 
 import httpx
 
-from app.batch import as_decided, decided_batches, parse_items
+from app.batch import Backlog, as_decided, decided_batches, parse_items
 from app.errors import InputError
 from app.main import create_app
 from app.models import Result, Verdict
@@ -80,6 +80,25 @@ async def test_closing_the_stream_early_cancels_the_references_in_flight(setting
     assert (await anext(decided)).index == 0
     await decided.aclose()
     assert stub.active == 0
+
+
+async def test_a_reference_starts_only_while_the_upstreams_backlog_has_room(settings: Settings) -> None:
+    stub = _Stub(settings, delays=[1, 1, 1, 1])
+    level = 20.0  # seconds of waiting at the busiest upstream
+    polls: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        polls.append(seconds)
+        await asyncio.sleep(0)
+
+    decided = as_decided(stub, parse_items(ITEMS), concurrency=4, backlog=Backlog(lambda: level, 10.0, sleep=sleep))
+    first = asyncio.ensure_future(anext(decided))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert stub.peak == 0 and polls  # waiting for room, nothing started
+    level = 5.0
+    results = [(await first).index] + [r.index async for r in decided]
+    assert sorted(results) == [0, 1, 2, 3]
 
 
 def test_parsing_keeps_the_problem_of_an_unreadable_item() -> None:

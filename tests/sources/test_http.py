@@ -6,6 +6,8 @@ import aiohttp
 import httpx
 import pytest
 import respx
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from httpx_aiohttp import AiohttpTransport
 
 from app.errors import SourceUnavailable
@@ -47,3 +49,22 @@ async def test_an_adapter_reports_a_malformed_answer_as_an_upstream_failure(sett
     async with httpx.AsyncClient(transport=Translating(MalformedAnswer())) as client:
         with pytest.raises(SourceUnavailable, match="RemoteProtocolError"):
             await CrossrefSource(client, settings).search(Reference(title="Attention is all you need"))
+
+
+async def test_the_trace_hook_hears_when_aiohttp_has_written_the_request(settings: Settings) -> None:
+    """Throttles count a request's place from its write: aiohttp's headers-sent signal reaches the request's hook."""
+    events: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        events.append("answered")
+        return web.Response(text="ok")
+
+    async def trace(event: str, info: object) -> None:
+        events.append(event)
+
+    app = web.Application()
+    app.router.add_get("/x", handler)
+    async with TestServer(app, host="127.0.0.1") as server, http_client(settings) as client:
+        response = await client.get(str(server.make_url("/x")), extensions={"trace": trace})
+    assert response.text == "ok"
+    assert events == ["http11.send_request_body.complete", "answered"]

@@ -4,7 +4,6 @@ installed). Each "replica" is its own Redis client; time is injected, so slot ti
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,7 +15,8 @@ from app.cache.redis import connect
 from app.settings import Settings
 from app.sources import build_sources
 from app.sources.base import Policy, Throttle
-from app.sources.limits import RATE_MARGIN, Limits, SharedLimits
+from app.sources.limits import LEARN_STEP, RELEASE_GRACE, Limits, SharedLimits
+from app.sources.throttle import Window
 from tests.cache import Clock, flush, redis_server
 
 
@@ -48,13 +48,16 @@ async def replicas(redis_url: str, clock: Clock) -> AsyncIterator[tuple[SharedLi
 
 
 class Waits:
-    """A sleep that records how long each request would wait, then only yields."""
+    """A sleep that records how long each request would wait, moves the shared clock on by it, then yields."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.seconds: list[float] = []
+        self._clock = clock
 
     async def __call__(self, seconds: float) -> None:
         self.seconds.append(seconds)
+        if self._clock is not None:
+            self._clock.now += seconds
         await asyncio.sleep(0)
 
 
@@ -64,57 +67,98 @@ def shared_throttle(policy: Policy, shared: SharedLimits, sleep: Waits, clock: C
     return t
 
 
-async def test_two_replicas_together_keep_to_one_schedule(replicas: tuple[SharedLimits, SharedLimits]) -> None:
+def margin(period: float) -> float:
+    return Window(1, period).with_margin().period
+
+
+async def test_two_replicas_together_keep_to_one_window(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
     a, b = replicas
     key = a.rate_key("crossref")
-    waits = await asyncio.gather(*(r.reserve(key, 0.25) for _ in range(10) for r in (a, b)))
-    assert sorted(waits) == pytest.approx([0.25 * i for i in range(20)])
+    assert [(await r.admit(key, f"t{i}", 3))[0] for i, r in enumerate((a, b, a))] == [0, 0, 0]
+    assert (await b.admit(key, "t3", 3))[0] == pytest.approx(0.005)  # all three being written: ask again shortly
+    for i, r in enumerate((a, b, a)):
+        await r.mark(key, f"t{i}", 1.0)
+        clock.now += 0.1
+    assert (await b.admit(key, "t3", 3))[0] == pytest.approx(0.7)  # the first place frees 1 s after its write
+    clock.now += 0.7
+    assert (await b.admit(key, "t3", 3))[0] == 0
 
 
-async def test_schedules_of_two_buckets_are_separate(replicas: tuple[SharedLimits, SharedLimits]) -> None:
+async def test_windows_of_two_buckets_are_separate(replicas: tuple[SharedLimits, SharedLimits]) -> None:
     a, b = replicas
-    await a.reserve(a.rate_key("crossref"), 1.0)
-    assert await b.reserve(b.rate_key("crossref", "singletons"), 1.0) == 0.0
+    assert (await a.admit(a.rate_key("crossref"), "x", 1))[0] == 0
+    assert (await b.admit(b.rate_key("crossref", "singletons"), "y", 1))[0] == 0
 
 
-async def test_the_schedule_runs_on_the_redis_servers_clock(redis_url: str) -> None:
+async def test_the_window_runs_on_the_redis_servers_clock(redis_url: str) -> None:
     shared = SharedLimits(connect(redis_url))
+    key = shared.rate_key("dblp")
     try:
-        first = await shared.reserve(shared.rate_key("dblp"), 0.5)
-        second = await shared.reserve(shared.rate_key("dblp"), 0.5)
+        first = (await shared.admit(key, "a", 1))[0]
+        await shared.mark(key, "a", 0.5)
+        second = (await shared.admit(key, "b", 1))[0]
     finally:
         await shared.close()
     assert first == 0.0
-    assert 0.4 < second <= 0.5  # the same slot spacing, less the few milliseconds between the two calls
+    assert 0.4 < second <= 0.5  # the period, less the few milliseconds between the two calls
 
 
-async def test_throttles_of_two_replicas_never_exceed_the_rate_together(
+async def test_throttles_of_two_replicas_never_exceed_the_window_together(
     replicas: tuple[SharedLimits, SharedLimits], clock: Clock
 ) -> None:
-    sleep = Waits()
-    # Concurrency well above the requests: every recorded wait is a rate slot, none a poll for a free slot.
-    throttles = [shared_throttle(Policy(rate=10, concurrency=20), r, sleep, clock) for r in replicas]
+    sleep = Waits(clock)
+    # Concurrency well above the requests: every wait is for the window, none for a free slot.
+    throttles = [shared_throttle(Policy(rate=2, concurrency=20), r, sleep, clock) for r in replicas]
+    left: list[float] = []
 
     async def request(t: Throttle) -> None:
-        async with t:
-            pass
+        async with t.slot() as slot:
+            left.append(clock.now)
+            await slot.sent()
 
     await asyncio.gather(*(request(t) for _ in range(6) for t in throttles))
-    starts = sorted([0.0, *sleep.seconds])  # the first slot is free: no wait recorded
-    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-    assert len(starts) == 12
-    assert min(gaps) == pytest.approx(1 / (10 * RATE_MARGIN), abs=2e-6)  # Redis keeps whole microseconds
+    left.sort()
+    assert len(left) == 12
+    # Any three in a row span at least the window's period: never more than two in one period.
+    assert min(c - a for a, _, c in zip(left, left[1:], left[2:], strict=False)) >= margin(1.0) - 2e-6
 
 
 async def test_a_retry_after_pause_is_shared(replicas: tuple[SharedLimits, SharedLimits], clock: Clock) -> None:
-    sleep = Waits()
-    paused, other = (shared_throttle(Policy(rate=10, concurrency=3), r, sleep, clock) for r in replicas)
+    sleep = Waits(clock)
+    paused, other = (shared_throttle(Policy(rate=1, concurrency=3), r, sleep, clock) for r in replicas)
+    start = clock.now
     paused.pause(5.0)
-    async with paused:
+    async with paused.slot():
+        assert clock.now - start == pytest.approx(5.0, abs=2e-6)
+    async with other.slot():
+        assert clock.now - start == pytest.approx(5.0 + margin(1.0), abs=2e-6)
+
+
+async def test_a_crashed_replicas_place_being_written_frees_itself_after_the_lease(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
+    crashed, alive = replicas
+    key = crashed.rate_key("dblp")
+    assert (await crashed.admit(key, "never-written", 1))[0] == 0
+    clock.now += 29
+    assert (await alive.admit(key, "waiting", 1))[0] > 0
+    clock.now += 2
+    assert (await alive.admit(key, "waiting", 1))[0] == 0
+
+
+async def test_a_429_in_one_replica_widens_the_margin_of_every_replica(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
+    sleep = Waits(clock)
+    told, other = (shared_throttle(Policy(rate=1, concurrency=2), r, sleep, clock) for r in replicas)
+    told.widen()
+    async with told.slot():  # the lesson travels with its next request
         pass
-    async with other:
+    async with other.slot():
         pass
-    assert sleep.seconds == pytest.approx([5.0, 5.0 + 1 / (10 * RATE_MARGIN)], abs=2e-6)
+    assert other.window == told.window == Window(1, 1.0).with_margin(LEARN_STEP)
 
 
 async def test_the_concurrency_cap_is_shared_by_replicas(replicas: tuple[SharedLimits, SharedLimits]) -> None:
@@ -125,6 +169,19 @@ async def test_the_concurrency_cap_is_shared_by_replicas(replicas: tuple[SharedL
     assert not await a.acquire(key, "a2", 2)
     await b.release(key, "b1")
     assert await a.acquire(key, "a2", 2)
+
+
+async def test_a_slot_released_with_a_grace_frees_for_others_only_after_it(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
+    """An upstream that counts requests in flight lowers its count after writing the answer: the slot waits."""
+    a, b = replicas
+    key = a.slots_key("crossref")
+    assert await a.acquire(key, "a1", 1)
+    await a.release(key, "a1", grace=RELEASE_GRACE)
+    assert not await b.acquire(key, "b1", 1)
+    clock.now += RELEASE_GRACE
+    assert await b.acquire(key, "b1", 1)
 
 
 async def test_a_crashed_replicas_slot_frees_itself_after_the_lease(
@@ -147,7 +204,7 @@ async def test_a_throttle_waits_for_a_slot_another_replica_holds(
     release = asyncio.Event()
 
     async def hold() -> None:
-        async with holder:
+        async with holder.slot():
             await release.wait()
 
     held = asyncio.create_task(hold())
@@ -155,7 +212,7 @@ async def test_a_throttle_waits_for_a_slot_another_replica_holds(
     entered = asyncio.Event()
 
     async def wait() -> None:
-        async with waiter:
+        async with waiter.slot():
             entered.set()
 
     waiting = asyncio.create_task(wait())
@@ -173,7 +230,7 @@ async def test_without_redis_a_throttle_falls_back_to_its_own_schedule(caplog: p
     t.bind(Limits(shared=shared), "crossref")
     try:
         with caplog.at_level(logging.WARNING):
-            async with t:
+            async with t.slot():
                 pass
     finally:
         await shared.close()
@@ -184,10 +241,10 @@ def test_every_throttle_of_a_source_is_bound_by_its_attribute_name(settings: Set
     shared = SharedLimits(connect("redis://127.0.0.1:1/0"))  # never connects: binding only names keys
     sources = build_sources(httpx.AsyncClient(), settings, Limits(time_scale=0.5, shared=shared))
     crossref = vars(sources["crossref"])
-    assert crossref["_throttle"]._rate_key == "refverify:rate:crossref"
-    assert crossref["_singletons"]._rate_key == "refverify:rate:crossref:singletons"
+    assert crossref["_throttle"]._rate_key == "refverify:window:crossref"
+    assert crossref["_singletons"]._rate_key == "refverify:window:crossref:singletons"
     assert crossref["_singletons"]._slots_key == crossref["_throttle"]._slots_key == "refverify:slots:crossref"
-    assert vars(sources["wayback"])["_availability"]._rate_key == "refverify:rate:wayback:availability"
+    assert vars(sources["wayback"])["_availability"]._rate_key == "refverify:window:wayback:availability"
 
 
 def test_limits_are_shared_only_on_a_redis_cache_with_throttling_on() -> None:
