@@ -61,10 +61,16 @@ class Lookups:
         )
 
     async def search(
-        self, source: str, ref: Reference, call: Callable[[], Awaitable[list[Record]]]
+        self,
+        source: str,
+        ref: Reference,
+        call: Callable[[], Awaitable[list[Record]]],
+        *,
+        reads: frozenset[str] | None = None,
     ) -> Answer[list[Record]]:
-        """Candidates for a reference from one source."""
-        key = f"{VERSION}:{source}:search:{digest(ref.model_dump(mode='json'))}"
+        """Candidates for a reference from one source; `reads`: the reference's fields the search depends on."""
+        question = ref.model_dump(mode="json", include=set(reads) if reads is not None else None)
+        key = f"{VERSION}:{source}:search:{digest(question)}"
         return await self._run(
             key,
             call,

@@ -233,9 +233,8 @@ class Verifier:
     async def _search(self, inquiry: Inquiry, name: str) -> None:
         inquiry.searched.append(name)
         source = self._sources[name]
-        answer = await self._ask(
-            inquiry, name, self._lookups.search(name, inquiry.ref, lambda: source.search(inquiry.ref))
-        )
+        search = self._lookups.search(name, inquiry.ref, lambda: source.search(inquiry.ref), reads=source.search_reads)
+        answer = await self._ask(inquiry, name, search)
         records = answer.value if answer else []
         if name == "wikipedia":  # pages quoting the headline: support, not a record of the work
             inquiry.notes += [f"the headline is quoted on Wikipedia ({r.title})" for r in records][:1]

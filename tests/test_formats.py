@@ -100,6 +100,7 @@ class Catalogue:
     name: ClassVar[str] = "openalex"
     identifiers: ClassVar[frozenset[IdKind]] = frozenset()
     searchable: ClassVar[bool] = True
+    search_reads: ClassVar[frozenset[str] | None] = None
 
     async def resolve(self, kind: IdKind, value: str) -> Record | None:
         return None

@@ -75,6 +75,25 @@ async def test_identical_questions_in_flight_share_one_call(settings: Settings) 
     assert call.calls == 1 and all(answer.value == [RECORD] for answer in answers)
 
 
+async def test_references_alike_in_what_a_search_reads_share_its_answer(cache: Cache, settings: Settings) -> None:
+    """One work cited in two forms: a title-only search is asked once."""
+    lookups, call = Lookups(cache, settings), Counting([RECORD])
+    apa = Reference(raw="Doe, J. (2020). A paper. Journal, 1, 2.", title="A paper", year=2020)
+    bibtex = Reference(title="A paper", year=2020, venue="Journal", volume="1")
+    await lookups.search("openalex", apa, call, reads=frozenset({"title"}))  # type: ignore[arg-type]
+    assert await lookups.search("openalex", bibtex, call, reads=frozenset({"title"})) == Answer([RECORD], True)  # type: ignore[arg-type]
+    assert call.calls == 1
+
+
+async def test_a_search_reading_the_whole_reference_is_asked_again_for_another_form(
+    cache: Cache, settings: Settings
+) -> None:
+    lookups, call = Lookups(cache, settings), Counting([RECORD])
+    await lookups.search("crossref", Reference(raw="Doe (2020). A paper.", title="A paper"), call)  # type: ignore[arg-type]
+    await lookups.search("crossref", Reference(title="A paper"), call)  # type: ignore[arg-type]
+    assert call.calls == 2
+
+
 async def test_a_verdict_reached_without_failures_is_reused(cache: Cache, settings: Settings) -> None:
     lookups = Lookups(cache, settings)
     result = Result(

@@ -44,6 +44,7 @@ class ArxivSource(HttpSource):
     url_setting = "arxiv_url"
     identifiers = frozenset({IdKind.ARXIV})
     searchable = True
+    search_reads = frozenset({"title"})
     policy = Policy(rate=1 / 3, concurrency=1)
     connections = 1  # one request at a time, counted by the API
 

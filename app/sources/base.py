@@ -49,6 +49,9 @@ class Source(Protocol):
     name: ClassVar[str]
     identifiers: ClassVar[frozenset[IdKind]]
     searchable: ClassVar[bool]
+    # The reference's fields a search reads (None: any): references alike in these ask the same question, so
+    # the cache and the in-flight table share one answer among them (one work cited in several forms).
+    search_reads: ClassVar[frozenset[str] | None]
 
     async def resolve(self, kind: IdKind, value: str) -> Record | None:
         """The record for the identifier, or None when the source answers that it has none."""
@@ -115,6 +118,7 @@ class HttpSource:
     name: ClassVar[str]
     identifiers: ClassVar[frozenset[IdKind]] = frozenset()
     searchable: ClassVar[bool] = True
+    search_reads: ClassVar[frozenset[str] | None] = None
     policy: ClassVar[Policy] = Policy(rate=1.0, concurrency=1)
     url_setting: ClassVar[str]  # name of the Settings field holding the API root
     # An upstream that counts requests in flight lowers its count only after writing an answer, so a request sent

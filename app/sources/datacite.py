@@ -52,6 +52,7 @@ class DataCiteSource(HttpSource):
     url_setting = "datacite_url"
     identifiers = frozenset({IdKind.DOI})
     searchable = True
+    search_reads = frozenset({"title"})
     policy = Policy(rate=3.0, concurrency=3)
 
     async def resolve(self, kind: IdKind, value: str) -> Record | None:

@@ -42,6 +42,7 @@ class DblpSource(HttpSource):
     name = "dblp"
     url_setting = "dblp_url"
     searchable = True
+    search_reads = frozenset({"title"})
     # A second request in flight lets the next leave on time while a slow answer is still coming.
     policy = Policy(rate=1.0, concurrency=2)
 

@@ -30,6 +30,7 @@ class EuropePmcSource(HttpSource):
     url_setting = "europepmc_url"
     identifiers = frozenset({IdKind.DOI, IdKind.PMID, IdKind.PMCID})
     searchable = True
+    search_reads = frozenset({"title"})
     policy = Policy(rate=5.0, concurrency=2)
 
     async def resolve(self, kind: IdKind, value: str) -> Record | None:

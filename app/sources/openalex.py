@@ -59,6 +59,7 @@ class OpenAlexSource(HttpSource):
     url_setting = "openalex_url"
     identifiers = frozenset({IdKind.DOI, IdKind.PMID})
     searchable = True
+    search_reads = frozenset({"title"})
     policy = Policy(rate=10.0, concurrency=5)
 
     async def resolve(self, kind: IdKind, value: str) -> Record | None:

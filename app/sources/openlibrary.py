@@ -35,6 +35,7 @@ class OpenLibrarySource(HttpSource):
     url_setting = "openlibrary_url"
     identifiers = frozenset({IdKind.ISBN})
     searchable = True
+    search_reads = frozenset({"title", "authors", "isbn"})
     policy = Policy(rate=2.5, concurrency=1)
 
     async def resolve(self, kind: IdKind, value: str) -> Record | None:

@@ -35,6 +35,7 @@ class PubMedSource(HttpSource):
     url_setting = "pubmed_url"
     identifiers = frozenset({IdKind.PMID})
     searchable = True
+    search_reads = frozenset({"title"})
     policy = Policy(rate=3.0, concurrency=3)
     keyed_policy: ClassVar[Policy] = Policy(rate=10.0, concurrency=3)
 

@@ -39,6 +39,7 @@ class SemanticScholarSource(HttpSource):
     url_setting = "semantic_scholar_url"
     identifiers = frozenset({IdKind.DOI, IdKind.ARXIV, IdKind.PMID})
     searchable = True
+    search_reads = frozenset({"title"})
     # No concurrency limit is documented; a second request in flight lets the next leave on time while a slow
     # answer is still coming (the rate alone keeps to the limit).
     policy = Policy(rate=1.0, concurrency=2)

@@ -201,14 +201,15 @@ async def test_a_throttle_waits_for_a_slot_another_replica_holds(
 ) -> None:
     sleep = Waits()
     holder, waiter = (shared_throttle(Policy(rate=1000, concurrency=1), r, sleep, clock) for r in replicas)
-    release = asyncio.Event()
+    release, taken = asyncio.Event(), asyncio.Event()
 
     async def hold() -> None:
         async with holder.slot():
+            taken.set()
             await release.wait()
 
     held = asyncio.create_task(hold())
-    await asyncio.sleep(0.01)  # lets `hold` take the slot over the socket
+    await asyncio.wait_for(taken.wait(), timeout=2)  # `hold` took the slot over the socket
     entered = asyncio.Event()
 
     async def wait() -> None:
