@@ -191,6 +191,27 @@ def names_match(cited: Name, found: Name) -> bool:
     return cited_full == found_full or _name_key(f"{cited.family} {cg}") == found_full
 
 
+def _found_keys(found: Name) -> tuple[str, ...]:
+    """Where a record's name is filed for `compare_authors`: a cited name can match it (`names_match`) only under
+    one of these (family, family without particles, full name)."""
+    return (
+        "f:" + _name_key(found.family),
+        "c:" + _family_core(found.family),
+        "F:" + _name_key(f"{found.given} {found.family}"),
+    )
+
+
+def _cited_keys(cited: Name) -> tuple[str, ...]:
+    """Where to look for a cited name: its family (or its given name, for swapped order) and its full name."""
+    return (
+        "f:" + _name_key(cited.family),
+        "c:" + _family_core(cited.family),
+        "f:" + _name_key(cited.given),
+        "F:" + _name_key(f"{cited.given} {cited.family}"),
+        "F:" + _name_key(f"{cited.family} {cited.given}"),
+    )
+
+
 def _given_fit(a: str, b: str) -> bool:
     ia, ib = _initials(a), _initials(b)
     if not ia or not ib:
@@ -220,16 +241,22 @@ class AuthorComparison:
 
 def compare_authors(cited: Sequence[Name], found: Sequence[Name], *, et_al: bool = False) -> AuthorComparison:
     """Match every cited author against the record's list (order-insensitive), and report the leftovers."""
-    remaining = list(found)
+    index: dict[str, list[int]] = {}  # the keys under which names_match can pair a record name: its positions
+    for i, f in enumerate(found):
+        for key in _found_keys(f):
+            index.setdefault(key, []).append(i)
+    taken: set[int] = set()
     missing: list[str] = []
     matched = 0
     for name in cited:
-        hit = next((f for f in remaining if names_match(name, f)), None)
+        positions = sorted({i for key in _cited_keys(name) for i in index.get(key, ())} - taken)
+        hit = next((i for i in positions if names_match(name, found[i])), None)
         if hit is None:
             missing.append(str(name))
         else:
-            remaining.remove(hit)
+            taken.add(hit)
             matched += 1
+    remaining = [f for i, f in enumerate(found) if i not in taken]
     first = not cited or not found or names_match(cited[0], found[0])
     record_truncated = len(found) < len(cited) and matched == len(found)
     # Style guides cut long lists to their first 6, 7, 10 or 20 names; a lost "et al." after such a prefix is

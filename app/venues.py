@@ -8,6 +8,7 @@ True (same), False (different) or None (cannot tell: a side is empty, or a publi
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from app.matching import normalize
 
@@ -51,6 +52,7 @@ _NOISE = re.compile(
 _STOP = frozenset(["of", "the", "and", "in", "on", "for", "at", "de", "la"])
 
 
+@lru_cache(maxsize=16384)
 def _canonical(name: str) -> str | None:
     """The alias key of a venue name, looking at the whole name and at any acronym in parentheses."""
     norm = normalize(name)
@@ -70,11 +72,12 @@ def _canonical(name: str) -> str | None:
     return None
 
 
-def _acronyms(name: str) -> set[str]:
+@lru_cache(maxsize=16384)
+def _acronyms(name: str) -> frozenset[str]:
     """Acronyms a venue name carries: words in capitals or parentheses ("CVPR", "(ICML)")."""
     found = {normalize(m) for m in re.findall(r"\b[A-Z][A-Za-z]*[A-Z]+[a-z]*\b", name)}
     found |= {normalize(m) for m in re.findall(r"\(([A-Za-z][\w-]{1,12})\)", name)}
-    return {a.replace(" ", "") for a in found if len(a) >= 2}
+    return frozenset(a.replace(" ", "") for a in found if len(a) >= 2)
 
 
 def _initials_contain(acronym: str, name: str) -> bool:
