@@ -220,6 +220,7 @@ def _given_fit(a: str, b: str) -> bool:
     return ia[0] == ib[0]
 
 
+LONG_LIST = 12  # author lists longer than this are indexed by name rather than scanned for each cited name
 STYLE_CUT = 6  # the shortest cut of a long author list in common styles (Vancouver, IEEE)
 
 
@@ -241,15 +242,18 @@ class AuthorComparison:
 
 def compare_authors(cited: Sequence[Name], found: Sequence[Name], *, et_al: bool = False) -> AuthorComparison:
     """Match every cited author against the record's list (order-insensitive), and report the leftovers."""
-    index: dict[str, list[int]] = {}  # the keys under which names_match can pair a record name: its positions
-    for i, f in enumerate(found):
+    index: dict[str, list[int]] = {}  # a long list: the keys under which names_match can pair a name: positions
+    for i, f in enumerate(found if len(found) > LONG_LIST else ()):
         for key in _found_keys(f):
             index.setdefault(key, []).append(i)
     taken: set[int] = set()
     missing: list[str] = []
     matched = 0
     for name in cited:
-        positions = sorted({i for key in _cited_keys(name) for i in index.get(key, ())} - taken)
+        if index:
+            positions = sorted({i for key in _cited_keys(name) for i in index.get(key, ())} - taken)
+        else:
+            positions = [i for i in range(len(found)) if i not in taken]
         hit = next((i for i in positions if names_match(name, found[i])), None)
         if hit is None:
             missing.append(str(name))

@@ -161,3 +161,11 @@ def test_a_family_name_one_letter_off_is_misspelt() -> None:
 def test_short_or_distinct_family_names_are_not_misspellings() -> None:
     assert not misspelt_name(Name(family="Kim", given="J."), Name(family="Kin", given="J."))
     assert not misspelt_name(Name(family="Johnson", given="A."), Name(family="Jackson", given="A."))
+
+
+def test_cited_authors_are_found_in_a_record_listing_hundreds() -> None:
+    found = [Name(family=f"Author{i}", given="A.") for i in range(300)]
+    found[150], found[299] = Name(family="Li", given="Chenglong"), Name(family="De Vito", given="Saverio")
+    cited = [Name(family="Chenglong", given="Li"), Name(family="Vito", given="S. De"), Name(family="Nobody")]
+    c = compare_authors(cited, found)
+    assert (c.matched, c.missing) == (2, ("Nobody",))
