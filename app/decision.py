@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.identity import PLACE, Candidate, judge
+from app.identity import Basis, Candidate, judge
 from app.matching import compare_titles, first_page, normalize, year_fits
 from app.models import Discrepancy, Record, Reference, Verdict
 from app.venues import is_preprint_venue, venue_matches
@@ -58,7 +58,7 @@ def assess(
     today = today or dt.date.today()
     same = [c for c in candidates if c.same_work]
     best = max(same, key=lambda c: c.strength, default=None)
-    if best is not None and best.basis == PLACE and any(_rival(ref, c, best) for c in same):
+    if best is not None and best.basis is Basis.PLACE and any(_rival(ref, c, best) for c in same):
         best = None  # two works stand where the citation points (entries on one page): it does not say which
     found: list[Discrepancy] = []
     if ref.year and ref.year > today.year:
@@ -111,7 +111,7 @@ def _same_record_family(c: Candidate, best: Candidate) -> bool:
 def _rival(ref: Reference, c: Candidate, best: Candidate) -> bool:
     """Another work (not a second DOI of the same title) standing in the cited place on as much evidence: as many
     agreeing fields, as many of the cited authors, the year as exactly."""
-    if c.basis != PLACE or c is best or _same_record_family(c, best):
+    if c.basis is not Basis.PLACE or c is best or _same_record_family(c, best):
         return False
     if (c.support.agreement, c.authors.score, c.record.year == ref.year) < (
         best.support.agreement,

@@ -1,20 +1,26 @@
 """Is this record the cited work? Pure: no I/O.
 
-A record is the cited work when (any one suffices):
+A record is the cited work when (any one suffices, see `Basis`):
 - its title is the cited title (up to case, punctuation, spelling variants and a dropped subtitle), or the
   citation text contains its whole title;
-- its title is a word or two off the cited one and the authors agree (a mangled title of the same paper);
+- its title is a word or two off the cited one and the authors agree (a mangled title of the same paper), or a
+  typo away and the record's year, journal, volume or pages agree (the names may be misspelt too);
 - the citation text carries the record's title words (in any order: noisy or scrambled strings) together with its
   year and first author;
-- the citation has no usable title, but its text carries the record's venue, year, volume and first page (and first
-  author when one is cited): a place in a journal that only one paper occupies.
-Titles of three words or fewer ("Correspondence", "Editorial") name many works; they also need the year to fit.
+- the citation has no usable title, but its text says where the work stands: a journal's volume and first page, a
+  book and the page a chapter starts on, a journal and year with the first author or page, the author in a book
+  or at a journal's volume, or two or more co-authors and the exact year. A place identifies a work only when no
+  other candidate stands there on as much evidence (`app/decision.py`).
+OCR noise (a letter inside a number, a number split by a space, a family name one letter off) neither confirms nor
+contradicts. Titles of three words or fewer ("Correspondence", "Editorial") name many works; they also need the
+exact year, or the volume and page they stand at.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from rapidfuzz import fuzz
 
@@ -37,9 +43,20 @@ NEAR_TITLE = 0.75
 CLOSE_TITLE = 0.9
 # Share of the record's title words a citation text must carry to be that record, with year and author.
 TITLE_SHARE = 0.8
-# Identified by where it stands (venue, year, volume, page, author) rather than by its title: this holds only
-# when no other record stands there too.
-PLACE = "place"
+
+
+class Basis(StrEnum):
+    """Why a record is the cited work."""
+
+    TITLE = "title"  # the same title, or the record's whole title in the citation text
+    NEAR_TITLE = "near title"  # a title a word or two off, the authors agreeing
+    CLOSE_TITLE = "close title"  # a title with a typo, in the record's year and journal, volume or pages
+    TITLE_WORDS = "title words"  # the title's words in a noisy string, with year and author or place
+    # Where it stands (venue, year, volume, page, author) rather than its title: this holds only when no other
+    # record stands there too.
+    PLACE = "place"
+
+
 # The number a reference list puts before an entry ("[12]", "(3)", "7."): not a volume or page of the work.
 _LABEL = re.compile(r"^\s*(?:\[\d{1,4}\]|\(\d{1,4}\)|\d{1,3}\.?(?=\s))\s*")
 # Titles this short are generic: the same words title many works.
@@ -73,7 +90,7 @@ class Candidate:
     authors: AuthorComparison
     support: Support
     by_identifier: bool = False
-    basis: str | None = None  # why the record is the cited work ("title", "place", ...); None: it is not
+    basis: Basis | None = None  # why the record is the cited work; None: it is not
 
     @property
     def same_work(self) -> bool:
@@ -175,7 +192,7 @@ def _key(text: str) -> str:
     return normalize(text).replace(" ", "")
 
 
-def _basis(c: Candidate, ref: Reference) -> str | None:
+def _basis(c: Candidate, ref: Reference) -> Basis | None:
     """Why the record is the cited work, or None."""
     s = c.support
     # A short title is generic only when the citation names the work by its title.
@@ -186,13 +203,13 @@ def _basis(c: Candidate, ref: Reference) -> str | None:
     if generic and (False in (s.year, s.volume, s.page, s.venue) or not (exact_year or pinned)):
         return None  # "Editorial" of another year, volume or journal is another editorial
     if c.title_same:
-        return "title"
+        return Basis.TITLE
     authors_agree = bool(ref.authors) and c.authors.first_matches and c.authors.score >= 0.5
     if c.title_similarity >= NEAR_TITLE and (authors_agree or (c.by_identifier and not ref.authors)):
-        return "near title"
+        return Basis.NEAR_TITLE
     places = (s.year, s.volume, s.page, s.venue)
     if c.title_similarity >= CLOSE_TITLE and False not in places and sum(bool(f) for f in places) >= 2:
-        return "close title"  # the title with a typo, in the record's year and journal, volume or pages: misspelt names
+        return Basis.CLOSE_TITLE  # a typo title where the record stands: the names may be misspelt too
     words_in_text = s.title_share >= TITLE_SHARE and s.author is not False and s.year is not False
     if ref.raw and (pinned or not generic) and words_in_text:
         if s.year:
@@ -201,18 +218,22 @@ def _basis(c: Candidate, ref: Reference) -> str | None:
         else:
             # The year is unreadable (OCR noise): two other fields of the record must stand in the text.
             agree = sum(bool(f) for f in (s.author, s.volume, s.page, s.venue)) >= 2
-        return "title words" if agree else None
+        return Basis.TITLE_WORDS if agree else None
     if ref.raw and s.title_share < TITLE_SHARE:
         # No usable title: where the work stands identifies it, with nothing contradicting.
         if False in (s.author, s.year, s.volume, s.page):
             return None
+        # Journal, volume and first page; a book and first page; journal, year and author or page.
         if pinned or (s.venue and s.year and (s.author or s.page)):
-            return PLACE  # journal, volume and first page; a book and first page; journal, year and author or page
+            return Basis.PLACE
+        # The author in that journal volume or at that page, or in that book or proceedings (whatever the year).
         if s.venue and s.author and (s.volume or s.page or not c.record.volume):
-            return PLACE  # the author in that journal volume or page, or that book or proceedings (whatever the year)
+            return Basis.PLACE
+        # The author's article at that volume, page and year, whatever the journal's spelling.
         if s.author and s.year and s.volume and s.page:
-            return PLACE  # the author's article at that volume, page and year, whatever the journal's spelling
+            return Basis.PLACE
+        # "Kumar and Kar (2015)": the co-authors' work of that year, when they have only one.
         if not ref.title and s.year and c.record.year == ref.year and c.authors.matched >= 2 and not c.authors.missing:
-            return PLACE  # "Kumar and Kar (2015)": the co-authors' work of that year, when they have only one
+            return Basis.PLACE
         return None
     return None
