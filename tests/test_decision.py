@@ -270,11 +270,15 @@ HENRY_JAMES = Record(
 )
 
 
+def sherbo(raw: str, **fields: object) -> Reference:
+    """An AIP-style citation of HENRY_JAMES by its author, with the fields a parser read from `raw`."""
+    base: dict[str, object] = {"raw": raw, "authors": (Name(family="Sherbo", given="A."),)}
+    return Reference.model_validate(base | {"year": 1992, "venue": "The Henry James Review"} | fields)
+
+
 def test_ocr_garbled_volume_and_page_do_not_contradict_a_title_less_citation() -> None:
-    ref = Reference(
-        raw="1 A. Sherbo,The Henry JQmes Revie w 1z, 315K(1992)w",
-        authors=(Name(family="Sherbo", given="A."),),
-        year=1992,
+    ref = sherbo(
+        "1 A. Sherbo,The Henry JQmes Revie w 1z, 315K(1992)w",
         venue="The Henry JQmes Revie w",
         volume="1z",
         pages="315K",
@@ -283,14 +287,7 @@ def test_ocr_garbled_volume_and_page_do_not_contradict_a_title_less_citation() -
 
 
 def test_a_clean_but_different_volume_contradicts_a_title_less_citation() -> None:
-    ref = Reference(
-        raw="1 A. Sherbo, The Henry James Review 14, 315 (1992).",
-        authors=(Name(family="Sherbo", given="A."),),
-        year=1992,
-        venue="The Henry James Review",
-        volume="14",
-        pages="315",
-    )
+    ref = sherbo("1 A. Sherbo, The Henry James Review 14, 315 (1992).", volume="14", pages="315")
     assert not verdict_of(ref, HENRY_JAMES)[1].identified
 
 
@@ -334,27 +331,13 @@ def test_two_entries_on_the_cited_page_leave_the_citation_unidentified() -> None
 
 def test_a_second_doi_of_the_same_title_is_no_rival_in_the_cited_place() -> None:
     duplicate = HENRY_JAMES.model_copy(update={"doi": "10.1000/hjr.dup", "pages": "315"})
-    ref = Reference(
-        raw="1 A. Sherbo, The Henry James Review 13, 315 (1992).",
-        authors=(Name(family="Sherbo", given="A."),),
-        year=1992,
-        venue="The Henry James Review",
-        volume="13",
-        pages="315",
-    )
+    ref = sherbo("1 A. Sherbo, The Henry James Review 13, 315 (1992).", volume="13", pages="315")
     assert verdict_of(ref, HENRY_JAMES, duplicate)[1].identified
 
 
 def test_a_rival_in_the_same_journal_and_year_with_less_evidence_does_not_block_the_match() -> None:
     rival = HENRY_JAMES.model_copy(update={"title": "Henry James in the Dial", "pages": "93-114", "doi": "10.1000/x"})
-    ref = Reference(
-        raw="1 A. Sherbo, The Henry James Review 13, 315 (1992).",
-        authors=(Name(family="Sherbo", given="A."),),
-        year=1992,
-        venue="The Henry James Review",
-        volume="13",
-        pages="315",
-    )
+    ref = sherbo("1 A. Sherbo, The Henry James Review 13, 315 (1992).", volume="13", pages="315")
     a = verdict_of(ref, HENRY_JAMES, rival)[1]
     assert a.best is not None and a.best.record.doi == HENRY_JAMES.doi
 
@@ -383,37 +366,19 @@ def test_a_typo_title_in_its_journal_year_and_pages_is_the_work_despite_a_misspe
 
 
 def test_a_garbled_year_does_not_hide_a_journal_volume_and_first_page() -> None:
-    ref = Reference(
-        raw="1 A. Sherbo, The Henry James Review 13, 315 (19g2).",
-        authors=(Name(family="Sherbo", given="A."),),
-        venue="The Henry James Review",
-        volume="13",
-        pages="315",
-    )
+    ref = sherbo("1 A. Sherbo, The Henry James Review 13, 315 (19g2).", year=None, volume="13", pages="315")
     assert verdict_of(ref, HENRY_JAMES)[1].identified
 
 
 def test_author_year_volume_and_page_identify_the_work_under_a_misspelt_journal() -> None:
-    ref = Reference(
-        raw="1 A. Sherbo, Ahe Henri Jomes Revibw 13, 315 (1992).",
-        authors=(Name(family="Sherbo", given="A."),),
-        year=1992,
-        venue="Ahe Henri Jomes Revibw",
-        volume="13",
-        pages="315",
+    ref = sherbo(
+        "1 A. Sherbo, Ahe Henri Jomes Revibw 13, 315 (1992).", venue="Ahe Henri Jomes Revibw", volume="13", pages="315"
     )
     assert verdict_of(ref, HENRY_JAMES)[1].identified
 
 
 def test_a_page_split_by_a_stray_space_agrees() -> None:
-    ref = Reference(
-        raw="1 A. Sherbo, The Henry James Review 13, 31 5 (1992).",
-        authors=(Name(family="Sherbo", given="A."),),
-        year=1992,
-        venue="The Henry James Review",
-        volume="13",
-        pages="31 5",
-    )
+    ref = sherbo("1 A. Sherbo, The Henry James Review 13, 31 5 (1992).", volume="13", pages="31 5")
     assert verdict_of(ref, HENRY_JAMES)[1].identified
 
 
@@ -503,15 +468,7 @@ def test_a_short_title_found_in_a_noisy_string_is_the_work_its_journal_volume_an
 
 
 def test_a_garbled_page_the_parse_split_does_not_contradict() -> None:
-    ref = Reference(
-        raw="1 A. Sherbo, The Henry James Review 13, 3I5 (1992).",
-        authors=(Name(family="Sherbo", given="A."),),
-        year=1992,
-        venue="The Henry James Review",
-        volume="13",
-        issue="3I",
-        pages="5",
-    )
+    ref = sherbo("1 A. Sherbo, The Henry James Review 13, 3I5 (1992).", volume="13", issue="3I", pages="5")
     assert verdict_of(ref, HENRY_JAMES)[1].identified
 
 
@@ -537,9 +494,5 @@ def test_the_author_and_the_book_identify_a_chapter_of_no_stated_year() -> None:
 
 
 def test_the_author_and_a_journal_without_year_volume_or_page_do_not_identify_a_work() -> None:
-    ref = Reference(
-        raw="1 A. Sherbo, The Henry James Review (n.d.).",
-        authors=(Name(family="Sherbo", given="A."),),
-        venue="The Henry James Review",
-    )
+    ref = sherbo("1 A. Sherbo, The Henry James Review (n.d.).", year=None)
     assert not verdict_of(ref, HENRY_JAMES)[1].identified
