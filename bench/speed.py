@@ -198,6 +198,9 @@ class Bench:
             "REFVERIFY_CACHE_URL": cache_url or f"sqlite:///{self.work / f'cache-{port}.sqlite'}",
             "REFVERIFY_THROTTLE": "true" if throttle else "false",
             "REFVERIFY_THROTTLE_TIME_SCALE": str(self.args.time_scale),
+            # The simulator serves the scholarly APIs and Open Library; the news, book and web sources it lacks would
+            # be asked on the real internet, which this machine cannot reach: their timeouts are not the service's.
+            "REFVERIFY_DISABLED_SOURCES": "google_books,guardian,nyt,wikipedia,wayback,web",
         }
         pid = self.procs.start(f"service-{port}", [str(PYTHON), "-c", LAUNCHER], env=env, cwd=ROOT)
         url = f"http://127.0.0.1:{port}"
