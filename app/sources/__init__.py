@@ -90,19 +90,23 @@ def build_sources(
     return sources
 
 
+def throttles(source: Source) -> dict[str, Throttle]:
+    """The adapter's throttles by attribute: `_throttle`, its main schedule, and any other (Crossref's
+    `_singletons`, Wayback's `_availability`)."""
+    found = vars(source).items() if isinstance(source, HttpSource) else ()
+    return {attribute: value for attribute, value in found if isinstance(value, Throttle)}
+
+
 def bind_throttles(source: HttpSource, limits: Limits) -> None:
     """Put each of the adapter's throttles on `limits`. The main one (`_throttle`) is the source's schedule; any
-    other (Crossref's `_singletons`, Wayback's `_availability`) is a second schedule named by its attribute, so
-    every replica names it alike."""
-    for attribute, value in vars(source).items():
-        if isinstance(value, Throttle):
-            value.bind(limits, source.name, None if attribute == "_throttle" else attribute.strip("_"))
+    other is a second schedule named by its attribute, so every replica names it alike."""
+    for attribute, throttle in throttles(source).items():
+        throttle.bind(limits, source.name, None if attribute == "_throttle" else attribute.strip("_"))
 
 
 def backlog(sources: Mapping[str, Source]) -> Callable[[], float]:
     """Seconds, about, that a request would now wait at the busiest throttle of these sources."""
-    throttles = [v for s in sources.values() if isinstance(s, HttpSource) for v in vars(s).values()]
-    busiest = [t for t in throttles if isinstance(t, Throttle)]
+    busiest = [t for s in sources.values() for t in throttles(s).values()]
     return lambda: max((t.backlog for t in busiest), default=0.0)
 
 
