@@ -144,9 +144,7 @@ def _support(ref: Reference, record: Record) -> Support:
         title_share = found / len(words) if words else 0.0  # a title in a script normalize() drops
     author: bool | None = None
     if record.authors and ref.authors:
-        author = names_match(ref.authors[0], record.authors[0]) or any(
-            names_match(ref.authors[0], a) for a in record.authors[:3]
-        )
+        author = any(names_match(ref.authors[0], a) for a in record.authors[:3])
         if not author and any(misspelt_name(ref.authors[0], a) for a in record.authors[:3]):
             # A misspelt first name neither confirms nor contradicts; the next cited names may confirm.
             author = any(names_match(x, a) for x in ref.authors[1:3] for a in record.authors[:4]) or None
