@@ -55,10 +55,16 @@ ARTICLES = frozenset({"a", "an", "the"})
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Lower-case ASCII words separated by single spaces: accents, LaTeX, tags and punctuation removed."""
-    text = _TAGS.sub(" ", html.unescape(text))
-    text = _LATEX_COMMAND.sub("", text).translate(_TRANSLIT)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # Each step only when its marker is present: most titles and names are plain ASCII words.
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAGS.sub(" ", text)
+    if "\\" in text:
+        text = _LATEX_COMMAND.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_TRANSLIT))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 

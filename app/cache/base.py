@@ -11,11 +11,12 @@ results nobody can recompute for free, raises `StoreUnavailable` instead.
 
 from __future__ import annotations
 
-import json
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
+
+import orjson
 
 from app.errors import RefverifyError
 
@@ -78,7 +79,7 @@ class JsonCache(ABC):
     def __init__(self, failures: tuple[type[Exception], ...]) -> None:
         self._failures = failures
         # A corrupt stored value is a miss too.
-        self._read_failures: tuple[type[Exception], ...] = (*failures, json.JSONDecodeError)
+        self._read_failures: tuple[type[Exception], ...] = (*failures, orjson.JSONDecodeError)
         self._hits = self._misses = self._errors = 0
 
     @abstractmethod
@@ -97,7 +98,7 @@ class JsonCache(ABC):
     async def get(self, key: str) -> CacheEntry | None:
         try:
             text = await self._read(key)
-            entry = None if text is None else CacheEntry(json.loads(text))
+            entry = None if text is None else CacheEntry(orjson.loads(text))
         except self._read_failures as exc:
             self._failed("get", key, exc)
             entry = None
@@ -109,7 +110,7 @@ class JsonCache(ABC):
 
     async def set(self, key: str, value: Any, ttl: int) -> None:
         # Encoded before any I/O so an unencodable value raises in the caller instead of being swallowed.
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = orjson.dumps(value).decode()
         try:
             if ttl > 0:
                 await self._write(key, text, ttl)

@@ -1,6 +1,7 @@
-"""The embedded default backend: one SQLite file, used from a dedicated thread so the event loop never blocks.
+"""The embedded default backend: one SQLite file.
 
-`SqliteDb` owns the connection and its thread; the cache and the job store (app/jobs.py) each hold one.
+`SqliteDb` owns the connection (and the thread that runs it, for the job store); the cache and the job store
+(app/jobs.py) each hold one.
 URLs follow SQLAlchemy's form: `sqlite:///relative/path`, `sqlite:////absolute/path`, `sqlite:///:memory:`.
 """
 
@@ -12,7 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from app.cache.base import JsonCache, StoreUnavailable
 
@@ -21,6 +22,9 @@ T = TypeVar("T")
 MEMORY = ":memory:"
 # Expired rows are ignored on read; every this many writes they are also deleted.
 PURGE_EVERY = 1000
+# Seconds a writer waits for another process's write lock: on a thread, long; inline, the event loop waits too.
+BUSY_TIMEOUT = 5.0
+INLINE_BUSY_TIMEOUT = 0.05
 
 
 def sqlite_path(url: str) -> str:
@@ -33,36 +37,56 @@ def sqlite_path(url: str) -> str:
 
 
 class SqliteDb:
-    """One connection, opened lazily on a single worker thread that runs every statement in order.
+    """One connection, opened lazily, that runs every statement in order: on a worker thread of its own, or
+    `inline` on the event loop's thread.
 
-    One thread serialises access without locks and keeps blocking I/O off the event loop. `schema` runs once
-    when the connection opens. WAL mode lets other processes (more replicas on the same file) read while one
-    writes; the 5 s busy timeout makes a writer wait for another instead of failing at once. `migrate`, when
-    given, runs after the schema: it brings tables an older version created up to date.
+    One thread serialises access without locks. The job store keeps blocking I/O off the event loop on its
+    thread; the cache runs inline, because a trip to a thread (a hand-over of the GIL each way) cost more CPU than
+    the statements it carried (an indexed read, a batch of writes committed to the WAL without fsync: tens of
+    microseconds; README, "Speed"). `schema` runs once when the connection opens. WAL mode lets other processes
+    (more replicas on the same file) read while one writes; a writer waits `busy_timeout` seconds for another
+    (inline: briefly, since the loop waits with it; the cache then goes without). `migrate`, when given, runs
+    after the schema: it brings tables an older version created up to date.
     """
 
-    def __init__(self, path: str, schema: str, migrate: Callable[[sqlite3.Connection], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        schema: str,
+        migrate: Callable[[sqlite3.Connection], None] | None = None,
+        *,
+        inline: bool = False,
+    ) -> None:
         self._path = path
         self._schema = schema
         self._migrate = migrate
-        self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(1, thread_name_prefix="refverify-sqlite")
+        self._inline = inline
+        self._busy_timeout = INLINE_BUSY_TIMEOUT if inline else BUSY_TIMEOUT
+        self._executor = None if inline else ThreadPoolExecutor(1, thread_name_prefix="refverify-sqlite")
+        self._open = True
         self._conn: sqlite3.Connection | None = None
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(connection)` on the database thread; driver and file errors become `StoreUnavailable`."""
-        if self._executor is None:
+        """Run `fn(connection)` in order with every other statement; driver and file errors become
+        `StoreUnavailable`."""
+        if not self._open:
             raise StoreUnavailable(f"SQLite database {self._path} is closed")
         try:
+            if self._executor is None:
+                return self._call(fn)
             return await asyncio.get_running_loop().run_in_executor(self._executor, self._call, fn)
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"SQLite database {self._path}: {exc}") from exc
 
     async def close(self) -> None:
-        executor, self._executor = self._executor, None
-        if executor is None:
+        if not self._open:
             return
-        await asyncio.get_running_loop().run_in_executor(executor, self._disconnect)
-        executor.shutdown(wait=False)
+        self._open = False
+        if self._executor is None:
+            self._disconnect()
+            return
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._disconnect)
+        self._executor.shutdown(wait=False)
 
     def _call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         if self._conn is None:
@@ -74,7 +98,7 @@ class SqliteDb:
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
         # Autocommit (isolation_level=None): single statements commit at once, multi-statement
         # writes open `BEGIN IMMEDIATE` themselves (see `transaction`).
-        conn = sqlite3.connect(self._path, timeout=5.0, isolation_level=None)
+        conn = sqlite3.connect(self._path, timeout=self._busy_timeout, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
@@ -117,21 +141,18 @@ class SqliteCache(JsonCache):
     `expires` is wall-clock time (`clock`, default `time.time`) because entries outlive the process; tests
     inject a clock to expire entries without sleeping.
 
-    Reads and writes asked for while the database thread is busy are batched: the next trip to the thread reads
-    them all and writes them all in one transaction. Each trip and each commit cost more CPU than the statement
-    (a thread hand-over, a WAL append); with 16 references in flight, about three cache operations a reference
-    went one by one (README, "Speed"). A write still returns once it is committed, and a read sees every write
-    asked for before it.
+    Reads run at once, inline (`SqliteDb`), and see every write asked for before them. Writes asked for in one
+    turn of the event loop are committed together in one transaction at the next: a commit (a WAL append) costs
+    more than the statements. A write returns once it is committed.
     """
 
     def __init__(self, path: str, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__(failures=(StoreUnavailable,))
-        self._db = SqliteDb(path, _CACHE_SCHEMA)
+        self._db = SqliteDb(path, _CACHE_SCHEMA, inline=True)
         self._clock = clock
         self._writes = 0
-        self._reading: dict[str, asyncio.Future[str | None]] = {}
         self._writing: dict[str, tuple[str, float]] = {}
-        self._next: asyncio.Future[None] | None = None  # the batch being gathered
+        self._next: asyncio.Future[None] | None = None  # the batch of writes being gathered
         self._trips: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -141,18 +162,20 @@ class SqliteCache(JsonCache):
     async def _read(self, key: str) -> str | None:
         if (waiting := self._writing.get(key)) is not None:
             return waiting[0]
-        future = self._reading.get(key)
-        if future is None:
-            future = self._reading[key] = asyncio.get_running_loop().create_future()
-            self._gather()
-        return await asyncio.shield(future)
+        now = self._clock()
+
+        def run(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute("SELECT value FROM cache WHERE key = ? AND expires > ?", (key, now)).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self._db.run(run)
 
     async def _write(self, key: str, text: str, ttl: int) -> None:
         self._writing[key] = (text, self._clock() + ttl)
         await asyncio.shield(self._gather())
 
     def _gather(self) -> asyncio.Future[None]:
-        """The batch being gathered (started, if none is): it leaves at the event loop's next turn."""
+        """The batch being gathered (started, if none is): it is committed at the event loop's next turn."""
         if self._next is None:
             self._next = asyncio.get_running_loop().create_future()
             trip = asyncio.get_running_loop().create_task(self._trip(self._next))
@@ -161,33 +184,19 @@ class SqliteCache(JsonCache):
         return self._next
 
     async def _trip(self, done: asyncio.Future[None]) -> None:
-        reads, writes, self._reading, self._writing, self._next = self._reading, self._writing, {}, {}, None
+        writes, self._writing, self._next = self._writing, {}, None
         now = self._clock()
         # A batch holding write number 1, PURGE_EVERY + 1, 2 * PURGE_EVERY + 1... since opening also purges.
         before, self._writes = self._writes, self._writes + len(writes)
         purge = -(-before // PURGE_EVERY) != -(-self._writes // PURGE_EVERY)
-
-        def run(conn: sqlite3.Connection) -> dict[str, str | None]:
-            found: dict[str, str | None] = {}
-            for key in reads:
-                row = conn.execute("SELECT value FROM cache WHERE key = ? AND expires > ?", (key, now)).fetchone()
-                found[key] = None if row is None else str(row[0])
-            if writes:
-                transaction(conn, lambda conn: _store(conn, writes, now, purge))
-            return found
-
         try:
-            found = await self._db.run(run)
+            await self._db.run(lambda conn: transaction(conn, lambda conn: _store(conn, writes, now, purge)))
         except BaseException as exc:
-            futures: list[asyncio.Future[Any]] = [*reads.values(), done]
-            for future in futures:
-                future.set_exception(exc)
-                future.exception()  # retrieved here: each waiter re-raises it
+            done.set_exception(exc)
+            done.exception()  # retrieved here: each waiter re-raises it
             if not isinstance(exc, Exception):
                 raise
             return
-        for key, future in reads.items():
-            future.set_result(found[key])
         done.set_result(None)
 
     async def _delete(self, key: str) -> None:

@@ -12,7 +12,6 @@ honouring `Retry-After`.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -20,6 +19,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import httpx
+import orjson
 import stamina
 
 from app.errors import SourceRateLimited, SourceTimeout, SourceUnavailable, SourceUnreachable
@@ -241,6 +241,6 @@ class HttpSource:
     def _json(self, response: httpx.Response) -> Any:
         """The body as JSON; a body that is not JSON (bot check, truncated answer) is a failure."""
         try:
-            return json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as exc:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
             raise SourceUnavailable(self.name, "answer is not valid JSON") from exc

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from app.cache import CacheEntry, CacheStats
+from app.cache.base import StoreUnavailable
 from app.cache.sqlite import PURGE_EVERY, SqliteCache, SqliteDb
 from tests.cache import Clock
 
@@ -90,8 +91,11 @@ async def test_stats_count_hits_and_misses(cache: SqliteCache) -> None:
 async def test_unencodable_value_raises_in_the_caller(cache: SqliteCache) -> None:
     with pytest.raises(TypeError):
         await cache.set("k", {1, 2}, ttl=60)
-    with pytest.raises(ValueError):
-        await cache.set("k", float("nan"), ttl=60)
+
+
+async def test_nan_is_stored_as_null_since_json_has_no_nan(cache: SqliteCache) -> None:
+    await cache.set("k", [float("nan")], ttl=60)
+    assert await cache.get("k") == CacheEntry([None])
 
 
 async def test_entries_survive_reopening_the_file(tmp_path: Path, clock: Clock) -> None:
@@ -144,6 +148,22 @@ async def test_statements_run_off_the_event_loop_thread(tmp_path: Path) -> None:
     assert worker != threading.get_ident()
 
 
+async def test_an_inline_database_runs_statements_on_the_event_loop_thread(tmp_path: Path) -> None:
+    db = SqliteDb(str(tmp_path / "x.sqlite"), "", inline=True)
+    try:
+        worker = await db.run(lambda conn: threading.get_ident())
+    finally:
+        await db.close()
+    assert worker == threading.get_ident()
+
+
+async def test_a_closed_database_raises_store_unavailable(tmp_path: Path) -> None:
+    db = SqliteDb(str(tmp_path / "x.sqlite"), "", inline=True)
+    await db.close()
+    with pytest.raises(StoreUnavailable):
+        await db.run(lambda conn: None)
+
+
 async def test_expired_rows_are_purged_on_write(tmp_path: Path, clock: Clock) -> None:
     path = tmp_path / "cache.sqlite"
     c = SqliteCache(str(path), clock=clock)
@@ -192,7 +212,7 @@ async def test_close_is_idempotent_and_later_use_degrades(cache: SqliteCache) ->
     assert cache.stats().errors == 1
 
 
-async def test_operations_asked_together_share_one_trip_to_the_database(
+async def test_writes_asked_together_are_committed_in_one_transaction(
     cache: SqliteCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await cache.set("old", 1, ttl=60)
@@ -205,12 +225,17 @@ async def test_operations_asked_together_share_one_trip_to_the_database(
         return await run(fn)
 
     monkeypatch.setattr(cache._db, "run", counted)
+    await asyncio.gather(*(cache.set(f"k{i}", i, ttl=60) for i in range(10)))
+    assert trips == 1
+    assert [await cache.get(f"k{i}") for i in range(10)] == [CacheEntry(i) for i in range(10)]
+
+
+async def test_a_read_sees_the_writes_asked_before_it(cache: SqliteCache) -> None:
+    await cache.set("old", 1, ttl=60)
     writes = [cache.set(f"k{i}", i, ttl=60) for i in range(10)]
     reads = [cache.get("old"), cache.get("k3"), cache.get("none")]
     *_, old, k3, none = await asyncio.gather(*writes, *reads)
-    assert trips == 1
-    assert (old, k3, none) == (CacheEntry(1), CacheEntry(3), None)  # a read sees the writes asked before it
-    assert [await cache.get(f"k{i}") for i in range(10)] == [CacheEntry(i) for i in range(10)]
+    assert (old, k3, none) == (CacheEntry(1), CacheEntry(3), None)
 
 
 async def test_a_failing_trip_fails_every_operation_in_it_as_a_miss_or_a_skipped_write(tmp_path: Path) -> None:
