@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
+from urllib.parse import urlencode
 
 import httpx
 import orjson
@@ -212,8 +213,7 @@ class HttpSource:
             try:
                 response = await self._client.request(
                     method,
-                    url,
-                    params=params,
+                    with_query(url, params),
                     headers=headers,
                     json=json_body,
                     follow_redirects=follow_redirects,
@@ -244,3 +244,24 @@ class HttpSource:
             return orjson.loads(response.content)
         except orjson.JSONDecodeError as exc:
             raise SourceUnavailable(self.name, "answer is not valid JSON") from exc
+
+
+def with_query(url: str, params: Mapping[str, Any] | None) -> str:
+    """`url` with `params` appended as its query, values written as httpx writes them (`true`, `false`, `` for
+    None; a list repeats its key). httpx merging `params=` into a URL parses the URL twice more, which cost a
+    tenth of a millisecond a request (README, "Speed")."""
+    if not params:
+        return url
+    pairs = []
+    for key, value in params.items():
+        for item in value if isinstance(value, list | tuple) else (value,):
+            pairs.append((key, _primitive(item)))
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(pairs)}"
+
+
+def _primitive(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return "" if value is None else str(value)

@@ -13,6 +13,7 @@ from httpx_aiohttp import AiohttpTransport
 from app.errors import SourceUnavailable
 from app.models import Reference
 from app.settings import Settings
+from app.sources.base import with_query
 from app.sources.crossref import CrossrefSource
 from app.sources.http import Translating, http_client
 
@@ -37,6 +38,25 @@ async def test_an_injected_transport_receives_the_requests(router: respx.Router,
         response = await client.get("https://upstream.test/x")
     assert response.text == "ok"
     assert response.request.headers["user-agent"] == settings.user_agent
+
+
+async def test_a_cookie_an_upstream_sets_is_not_sent_back(router: respx.Router, settings: Settings) -> None:
+    route = router.get("https://upstream.test/x").respond(200, headers={"Set-Cookie": "session=1"})
+    async with http_client(settings, httpx.MockTransport(router.async_handler)) as client:
+        await client.get("https://upstream.test/x")
+        await client.get("https://upstream.test/x")
+    assert "cookie" not in route.calls.last.request.headers
+
+
+def test_query_parameters_are_written_as_httpx_writes_them() -> None:
+    url = with_query(
+        "https://u.test/s", {"q": "a b&c", "n": 5, "on": True, "off": False, "none": None, "k": ["1", "2"]}
+    )
+    assert httpx.URL(url).params == httpx.QueryParams(
+        {"q": "a b&c", "n": 5, "on": True, "off": False, "none": None, "k": ["1", "2"]}
+    )
+    assert with_query("https://u.test/s?x=1", {"y": 2}) == "https://u.test/s?x=1&y=2"
+    assert with_query("https://u.test/s", None) == "https://u.test/s"
 
 
 async def test_a_malformed_answer_is_an_httpx_error() -> None:
