@@ -70,6 +70,8 @@ class Lookups:
     ) -> Answer[list[Record]]:
         """Candidates for a reference from one source; `reads`: the reference's fields the search depends on."""
         question = ref.model_dump(mode="json", include=set(reads) if reads is not None else None)
+        # Whitespace never changes a question (adapters send words): the same citation pasted twice is one.
+        question = {k: " ".join(v.split()) if isinstance(v, str) else v for k, v in question.items()}
         key = f"{VERSION}:{source}:search:{digest(question)}"
         return await self._run(
             key,

@@ -94,6 +94,13 @@ async def test_a_search_reading_the_whole_reference_is_asked_again_for_another_f
     assert call.calls == 2
 
 
+async def test_references_differing_only_in_whitespace_share_a_search(cache: Cache, settings: Settings) -> None:
+    lookups, call = Lookups(cache, settings), Counting([RECORD])
+    await lookups.search("crossref", Reference(raw="Doe (2020).  A paper. ", title="A paper"), call)  # type: ignore[arg-type]
+    await lookups.search("crossref", Reference(raw="Doe (2020). A paper.", title="A paper"), call)  # type: ignore[arg-type]
+    assert call.calls == 1
+
+
 async def test_a_verdict_reached_without_failures_is_reused(cache: Cache, settings: Settings) -> None:
     lookups = Lookups(cache, settings)
     result = Result(
