@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from enum import StrEnum
 
 from rapidfuzz import fuzz
@@ -134,9 +135,7 @@ def _title_relation(ref: Reference, record: Record) -> tuple[bool, float]:
 
 def _support(ref: Reference, record: Record) -> Support:
     """Which of the record's fields the citation carries: parsed fields first, the raw text as a fallback."""
-    text = normalize(_LABEL.sub("", ref.raw or ""))
-    tokens = set(text.split())
-    compact = text.replace(" ", "")
+    text, tokens, compact, garbled = _text_view(ref.raw or "")
     title_share = 0.0
     if record.title and text:
         words = [w for w in normalize(record.title).split() if len(w) > 2] or normalize(record.title).split()
@@ -156,8 +155,8 @@ def _support(ref: Reference, record: Record) -> Support:
     elif record.year and text:
         year = str(record.year) in compact or None
     padded = f" {text} "
-    volume = _field_in(record.volume, ref.volume, tokens, padded, compact)
-    page = _field_in(first_page(record.pages), first_page(ref.pages), tokens, padded, compact)
+    volume = _field_in(record.volume, ref.volume, tokens, padded, compact, garbled)
+    page = _field_in(first_page(record.pages), first_page(ref.pages), tokens, padded, compact, garbled)
     venue = venue_matches(ref.venue, record.venue)
     if not venue and record.venue and compact:
         # Glued or misspelt venue words ("American Journalof PhysiologyMLegacy Content") still read as the venue.
@@ -166,7 +165,19 @@ def _support(ref: Reference, record: Record) -> Support:
     return Support(title_share, author, year, volume, page, venue)
 
 
-def _field_in(found: str | None, cited: str | None, tokens: set[str], text: str, compact: str) -> bool | None:
+@lru_cache(maxsize=4096)
+def _text_view(raw: str) -> tuple[str, frozenset[str], str, tuple[str, ...]]:
+    """The citation text as `_support` reads it, once per citation rather than once per candidate: normalised
+    words, their set, the words glued together, and the words that may be garbled numbers (digits and letters)."""
+    text = normalize(_LABEL.sub("", raw))
+    tokens = frozenset(text.split())
+    garbled = tuple(t for t in tokens if not t.isdigit() and any(ch.isdigit() for ch in t))
+    return text, tokens, text.replace(" ", ""), garbled
+
+
+def _field_in(
+    found: str | None, cited: str | None, tokens: frozenset[str], text: str, compact: str, garbled: tuple[str, ...]
+) -> bool | None:
     """The record's value agrees with the parsed one, or stands in the text (the parse may have misplaced it).
 
     A cited value garbled by OCR noise ("1z" for 13), or a long number split by a stray space ("148 5" for 1485),
@@ -181,7 +192,7 @@ def _field_in(found: str | None, cited: str | None, tokens: set[str], text: str,
         return True
     if not cited or (len(value) >= 3 and value.isdigit() and value in compact):
         return None
-    if any(garbled_number(t, found) for t in (cited, *tokens) if t[0].isalnum()):
+    if any(garbled_number(t, found) for t in (cited, *garbled) if t[0].isalnum()):
         return None  # the parse may have split a garbled number ("6P9": issue 6P, page 9)
     return False
 
