@@ -60,7 +60,6 @@ class SqliteDb:
         self._path = path
         self._schema = schema
         self._migrate = migrate
-        self._inline = inline
         self._busy_timeout = INLINE_BUSY_TIMEOUT if inline else BUSY_TIMEOUT
         self._executor = None if inline else ThreadPoolExecutor(1, thread_name_prefix="refverify-sqlite")
         self._open = True
