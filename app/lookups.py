@@ -43,9 +43,10 @@ def digest(value: Any) -> str:
 class Lookups:
     """Runs upstream questions through the cache and the in-flight table."""
 
-    def __init__(self, cache: Cache | None, settings: Settings) -> None:
+    def __init__(self, cache: Cache | None, settings: Settings, *, on_hit: Callable[[str], None] | None = None) -> None:
         self._cache = cache
         self._settings = settings
+        self._on_hit = on_hit  # told the source of every upstream answer served from the cache (metrics)
         self._inflight: dict[str, asyncio.Future[Any]] = {}
 
     async def resolve(
@@ -54,6 +55,7 @@ class Lookups:
         """The record for an identifier (None: the source has none)."""
         key = f"{VERSION}:{source}:id:{kind}:{value.lower()}"
         return await self._run(
+            source,
             key,
             call,
             encode=lambda r: r.model_dump(mode="json") if r else None,
@@ -74,6 +76,7 @@ class Lookups:
         question = {k: " ".join(v.split()) if isinstance(v, str) else v for k, v in question.items()}
         key = f"{VERSION}:{source}:search:{digest(question)}"
         return await self._run(
+            source,
             key,
             call,
             encode=lambda rs: [r.model_dump(mode="json") for r in rs],
@@ -81,11 +84,19 @@ class Lookups:
         )
 
     async def _run(
-        self, key: str, call: Callable[[], Awaitable[T]], *, encode: Callable[[T], Any], decode: Callable[[Any], T]
+        self,
+        source: str,
+        key: str,
+        call: Callable[[], Awaitable[T]],
+        *,
+        encode: Callable[[T], Any],
+        decode: Callable[[Any], T],
     ) -> Answer[T]:
         """The answer from the cache (decoded), from the same question in flight, or from `call` (as it came:
         records are frozen, so every asker may share them)."""
         if self._cache is not None and (entry := await self._cache.get(key)) is not None:
+            if self._on_hit is not None:
+                self._on_hit(source)
             return Answer(decode(entry.value), True)
         if key in self._inflight:  # the same question is on its way: share its answer (or its failure)
             return Answer(await asyncio.shield(self._inflight[key]), False)

@@ -16,6 +16,7 @@ from app.api import jobs, problems, routes
 from app.batch import Backlog, JobRunner
 from app.cache import StoreUnavailable, open_cache
 from app.jobs import JobStore, open_job_store
+from app.lookups import Lookups
 from app.observability import Metrics, RequestObserver
 from app.settings import Settings
 from app.sources import Connections, Limits, backlog, build_sources, http_client
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
             sources = build_sources(client, settings, upstream_limits, connections=own)
             # The cache and the job store share `cache_url` (one SQLite file or one Redis); neither connects yet.
             cache = open_cache(settings.cache_url)
-            verifier = Verifier(sources, settings, cache=cache)
+            verifier = Verifier(sources, settings, lookups=Lookups(cache, settings, on_hit=metrics.cache_hit))
             store = open_job_store(settings.cache_url)
             runner = JobRunner(
                 store,

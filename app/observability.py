@@ -76,7 +76,7 @@ class Metrics:
                 self.upstream.labels(report.name, report.status.value).inc(report.calls)
 
     def cache_hit(self, source: str) -> None:
-        """Hook for the cache: one upstream answer for `source` served without calling it."""
+        """One upstream answer for `source` served from the cache instead of asking it (`Lookups`' `on_hit`)."""
         self.cache_hits.labels(source).inc()
 
     def watch_cache(self, cache: Cache) -> CacheCollector:

@@ -84,10 +84,17 @@ async def test_two_apps_count_separately(settings: Settings) -> None:
         assert (await samples(second))[key("refverify_references_verified_total")] == 0
 
 
-async def test_the_cache_hit_hook_counts_by_source(settings: Settings) -> None:
-    async with serve(create_app(settings, transport=httpx.MockTransport(offline))) as served:
-        served.state["metrics"].cache_hit("crossref")
+async def test_upstream_answers_served_from_the_cache_are_counted_by_source(settings: Settings) -> None:
+    def absent(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404)  # "no such DOI": an answer, so it is cached
+
+    async with serve(create_app(settings, transport=httpx.MockTransport(absent))) as served:
+        await served.client.post("/v1/verify", json={"references": ["10.1000/a"]})
+        before = await samples(served)
+        # Another form of the same DOI: a verdict of its own, the same questions to the upstreams.
+        await served.client.post("/v1/verify", json={"references": ["doi:10.1000/a"]})
         after = await samples(served)
+    assert before.get(key("refverify_cache_hits_total", source="crossref"), 0) == 0
     assert after[key("refverify_cache_hits_total", source="crossref")] == 1
 
 
