@@ -150,7 +150,7 @@ def _author_discrepancies(ref: Reference, same: Sequence[Candidate]) -> list[Dis
     cited_names = "; ".join(str(n) for n in ref.authors)
     if cmp.missing and not cmp.record_truncated:
         return [Discrepancy(field="author", cited=cited_names, found=record_names)]
-    if cmp.uncited and not cmp.missing:
+    if cmp.uncited_names and not cmp.missing:
         return [Discrepancy(field="author", cited=cited_names + " (list incomplete)", found=record_names)]
     return []
 

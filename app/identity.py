@@ -171,7 +171,7 @@ def _text_view(raw: str) -> tuple[str, frozenset[str], str, tuple[str, ...]]:
     words, their set, the words glued together, and the words that may be garbled numbers (digits and letters)."""
     text = normalize(_LABEL.sub("", raw))
     tokens = frozenset(text.split())
-    garbled = tuple(t for t in tokens if not t.isdigit() and any(ch.isdigit() for ch in t))
+    garbled = tuple(t for t in tokens if not t.isdigit() and not t.isalpha())  # words of [0-9a-z]: both kinds
     return text, tokens, text.replace(" ", ""), garbled
 
 

@@ -74,8 +74,9 @@ def _fold(word: str) -> str:
     return word.replace("elling", "eling").replace("our", "or")
 
 
-def _words(text: str) -> list[str]:
-    return [_fold(w) for w in normalize(text).split()]
+@lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_fold(w) for w in normalize(text).split())
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,11 @@ class TitleComparison:
         return not self.changed or self.subtitle_only
 
 
+@lru_cache(maxsize=16384)
 def compare_titles(cited: str, found: str) -> TitleComparison:
-    """Compare two titles word by word, ignoring stopwords and spelling variants."""
+    """Compare two titles word by word, ignoring stopwords and spelling variants.
+
+    Cached: one citation meets the same title in several sources' answers (and the comparison is frozen)."""
     a, b = _words(cited), _words(found)
     if not a or not b:
         return TitleComparison(0.0, ("<empty>",))
@@ -110,7 +114,7 @@ def compare_titles(cited: str, found: str) -> TitleComparison:
     return TitleComparison(similarity, tuple(changed))
 
 
-def _changed_words(a: list[str], b: list[str]) -> list[str]:
+def _changed_words(a: Sequence[str], b: Sequence[str]) -> list[str]:
     """Words inserted, deleted or replaced between two word lists (a dropped leading article excepted)."""
     if (a[0] in ARTICLES and a[1:] == b) or (b[0] in ARTICLES and b[1:] == a):
         return []
@@ -125,7 +129,7 @@ def _changed_words(a: list[str], b: list[str]) -> list[str]:
         if op == "replace" and len(left) == len(right):
             changed += [f"{x}->{y}" for x, y in zip(left, right, strict=True) if x != y]
             continue
-        changed += left + right
+        changed += [*left, *right]
     return changed
 
 
@@ -183,18 +187,23 @@ def names_match(cited: Name, found: Name) -> bool:
     Tolerates initials vs full names, family/given swapped (CJK order, "Family Given" strings), particles and
     hyphens, and a missing given name on either side.
     """
-    cf, cg = _name_key(cited.family), cited.given
-    ff, fg = _name_key(found.family), found.given
+    return _same_person(cited.family, cited.given, found.family, found.given)
+
+
+@lru_cache(maxsize=65536)
+def _same_person(cited_family: str, cg: str, found_family: str, fg: str) -> bool:
+    """`names_match` on the names' strings, cached: a citation's authors meet the same record in several answers."""
+    cf, ff = _name_key(cited_family), _name_key(found_family)
     if not cf or not ff:
         return False
-    if cf == ff or _family_core(cited.family) == _family_core(found.family):
+    if cf == ff or _family_core(cited_family) == _family_core(found_family):
         return _given_fit(cg, fg)
     # Swapped order: "Li Chenglong" cited, Li / Chenglong found; or full name packed into one field.
     if cg and fg and _name_key(cg) == ff and _name_key(fg) == cf:
         return True
-    cited_full = _name_key(f"{cg} {cited.family}")
-    found_full = _name_key(f"{fg} {found.family}")
-    return cited_full == found_full or _name_key(f"{cited.family} {cg}") == found_full
+    cited_full = _name_key(f"{cg} {cited_family}")
+    found_full = _name_key(f"{fg} {found_family}")
+    return cited_full == found_full or _name_key(f"{cited_family} {cg}") == found_full
 
 
 def _found_keys(found: Name) -> tuple[str, ...]:
@@ -236,9 +245,14 @@ class AuthorComparison:
 
     matched: int
     missing: tuple[str, ...] = ()
-    uncited: tuple[str, ...] = ()
+    uncited_names: tuple[Name, ...] = ()
     first_matches: bool = True
     record_truncated: bool = False  # the record lists fewer names than were cited: a partial record, not proof
+
+    @property
+    def uncited(self) -> tuple[str, ...]:
+        """The record's names the citation left out (written only when asked: a record may list hundreds)."""
+        return tuple(str(n) for n in self.uncited_names)
 
     @property
     def score(self) -> float:
@@ -272,7 +286,7 @@ def compare_authors(cited: Sequence[Name], found: Sequence[Name], *, et_al: bool
     # Style guides cut long lists to their first 6, 7, 10 or 20 names; a lost "et al." after such a prefix is
     # a convention, not a miscitation.
     style_cut = len(cited) >= STYLE_CUT and all(names_match(c, f) for c, f in zip(cited, found, strict=False))
-    uncited = () if et_al or style_cut or not cited else tuple(str(n) for n in remaining)
+    uncited = () if et_al or style_cut or not cited else tuple(remaining)
     return AuthorComparison(matched, tuple(missing), uncited, first, record_truncated)
 
 
