@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -17,7 +18,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 from pydantic import TypeAdapter
 
-from app.cache import Cache
+from app.cache import Cache, CacheEntry
 from app.models import Record, Reference, Result, SourceStatus
 from app.settings import Settings
 
@@ -33,7 +34,9 @@ class Answer(Generic[T]):
     cached: bool
 
 
-VERSION = "v1"  # bump when the shape of cached answers or the decision rules change
+VERSION = "v1"
+# Seconds between two looks in the cache for the answer another replica is fetching.
+CLAIM_POLL = 0.02  # bump when the shape of cached answers or the decision rules change
 
 
 def digest(value: Any) -> str:
@@ -43,10 +46,18 @@ def digest(value: Any) -> str:
 class Lookups:
     """Runs upstream questions through the cache and the in-flight table."""
 
-    def __init__(self, cache: Cache | None, settings: Settings, *, on_hit: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        cache: Cache | None,
+        settings: Settings,
+        *,
+        on_hit: Callable[[str], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._cache = cache
         self._settings = settings
         self._on_hit = on_hit  # told the source of every upstream answer served from the cache (metrics)
+        self._sleep = sleep  # between two looks for another replica's answer (tests pass a fake)
         self._inflight: dict[str, asyncio.Future[Any]] = {}
 
     async def resolve(
@@ -92,19 +103,27 @@ class Lookups:
         encode: Callable[[T], Any],
         decode: Callable[[Any], T],
     ) -> Answer[T]:
-        """The answer from the cache (decoded), from the same question in flight, or from `call` (as it came:
-        records are frozen, so every asker may share them)."""
+        """The answer from the cache (decoded), from the same question in flight (in this process, or in another
+        replica: `_claim`), or from `call` (as it came: records are frozen, so every asker may share them)."""
         if self._cache is not None and (entry := await self._cache.get(key)) is not None:
-            if self._on_hit is not None:
-                self._on_hit(source)
-            return Answer(decode(entry.value), True)
+            return self._hit(source, decode(entry.value))
         if key in self._inflight:  # the same question is on its way: share its answer (or its failure)
             return Answer(await asyncio.shield(self._inflight[key]), False)
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
+        token = uuid.uuid4().hex
         try:
-            value = await call()
-            encoded = encode(value)
+            stored = await self._claim(key, token)
+            if stored is not None:
+                value = decode(stored.value)
+            else:
+                try:
+                    value = await call()
+                    encoded = encode(value)
+                except BaseException:
+                    if self._cache is not None:
+                        await self._cache.release(key, token)  # another replica may ask instead
+                    raise
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved here: waiters re-raise it, nobody else must
@@ -112,10 +131,33 @@ class Lookups:
         finally:
             self._inflight.pop(key, None)
         future.set_result(value)
+        if stored is not None:
+            return self._hit(source, value)
         if self._cache is not None:
             ttl = self._settings.cache_ttl if encoded else self._settings.cache_negative_ttl
             await self._cache.set(key, encoded, ttl)
+            await self._cache.release(key, token)  # after the answer is stored, where the waiting replicas read it
         return Answer(value, False)
+
+    async def _claim(self, key: str, token: str) -> CacheEntry | None:
+        """None once this process holds the right to ask (`Cache.claim`); the answer another replica stored while
+        this one waited for it. A holder that neither answers nor gives the right back within a reference's
+        deadline is asked around."""
+        if self._cache is None:
+            return None
+        deadline = self._settings.reference_deadline
+        waited = 0.0
+        while not await self._cache.claim(key, token, deadline) and waited < deadline:
+            await self._sleep(CLAIM_POLL)
+            waited += CLAIM_POLL
+            if (entry := await self._cache.get(key)) is not None:
+                return entry
+        return None
+
+    def _hit(self, source: str, value: T) -> Answer[T]:
+        if self._on_hit is not None:
+            self._on_hit(source)
+        return Answer(value, True)
 
     async def verdict(self, item: str | dict[str, Any], sources: Sequence[str]) -> Result | None:
         if self._cache is None:

@@ -9,7 +9,7 @@ import pytest
 
 from app.cache import Cache, open_cache
 from app.errors import SourceUnavailable
-from app.lookups import Answer, Lookups
+from app.lookups import VERSION, Answer, Lookups
 from app.models import Record, Reference, Result, SourceReport, SourceStatus, Verdict
 from app.settings import Settings
 from app.verifier import Verifier
@@ -98,6 +98,44 @@ async def test_references_differing_only_in_whitespace_share_a_search(cache: Cac
     lookups, call = Lookups(cache, settings), Counting([RECORD])
     await lookups.search("crossref", Reference(raw="Doe (2020).  A paper. ", title="A paper"), call)  # type: ignore[arg-type]
     await lookups.search("crossref", Reference(raw="Doe (2020). A paper.", title="A paper"), call)  # type: ignore[arg-type]
+    assert call.calls == 1
+
+
+class Replicas:
+    """The cache as one replica sees it while another holds the claim on every question, until `release_after`
+    looks: then the other's answer (`stored`) is in the cache, or (None) its claim is given back unanswered."""
+
+    def __init__(self, cache: Cache, stored: object, release_after: int = 2) -> None:
+        self.cache, self.stored, self.looks_left = cache, stored, release_after
+        self.held = True
+
+    async def sleep(self, seconds: float) -> None:
+        self.looks_left -= 1
+        if self.looks_left == 0:
+            self.held = False
+            if self.stored is not None:
+                await self.cache.set(f"{VERSION}:crossref:id:doi:10.1000/x", self.stored, ttl=60)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.cache, name)
+
+    async def claim(self, key: str, token: str, seconds: float) -> bool:
+        return not self.held
+
+
+async def test_a_question_another_replica_is_asking_is_answered_from_its_stored_answer(
+    cache: Cache, settings: Settings
+) -> None:
+    other = Replicas(cache, RECORD.model_dump(mode="json"))
+    lookups, call = Lookups(other, settings, sleep=other.sleep), Counting(RECORD)  # type: ignore[arg-type]
+    assert await lookups.resolve("crossref", "doi", "10.1000/x", call) == Answer(RECORD, True)  # type: ignore[arg-type]
+    assert call.calls == 0
+
+
+async def test_a_question_another_replica_gave_up_on_is_asked_here(cache: Cache, settings: Settings) -> None:
+    other = Replicas(cache, None)
+    lookups, call = Lookups(other, settings, sleep=other.sleep), Counting(RECORD)  # type: ignore[arg-type]
+    assert await lookups.resolve("crossref", "doi", "10.1000/x", call) == Answer(RECORD, False)  # type: ignore[arg-type]
     assert call.calls == 1
 
 

@@ -60,6 +60,16 @@ class Cache(Protocol):
         """Forget `key` (no error when absent)."""
         ...
 
+    async def claim(self, key: str, token: str, seconds: float) -> bool:
+        """Take the right to ask upstream the question stored under `key`, for `seconds` at most: False while
+        another process holds it (its answer is on its way to the cache). A cache no other process shares always
+        grants it; a backend failure grants it too (every process then asks for itself)."""
+        ...
+
+    async def release(self, key: str, token: str) -> None:
+        """Give the right back (only if `token` still holds it): after the answer is stored, or after a failure."""
+        ...
+
     async def close(self) -> None:
         """Release connections and threads. Idempotent."""
         ...
@@ -124,6 +134,12 @@ class JsonCache(ABC):
             await self._delete(key)
         except self._failures as exc:
             self._failed("delete", key, exc)
+
+    async def claim(self, key: str, token: str, seconds: float) -> bool:
+        return True  # only this process reads and writes this cache: nobody else asks
+
+    async def release(self, key: str, token: str) -> None:
+        return None
 
     def stats(self) -> CacheStats:
         return CacheStats(hits=self._hits, misses=self._misses, errors=self._errors)

@@ -55,13 +55,25 @@ def unavailable_on_failure() -> Iterator[None]:
         raise StoreUnavailable(f"Redis: {exc}") from exc
 
 
-class RedisCache(JsonCache):
-    """The cache in Redis string keys `{prefix}{key}`, expired by the server."""
+# Deletes a claim only for the token that took it (a claim that expired may have been taken by another).
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
 
-    def __init__(self, client: Redis, *, prefix: str = "refverify:cache:") -> None:
+
+class RedisCache(JsonCache):
+    """The cache in Redis string keys `{prefix}{key}`, expired by the server; claims (`claim`) in
+    `{claims}{key}`, so replicas ask each question once between them."""
+
+    def __init__(self, client: Redis, *, prefix: str = "refverify:cache:", claims: str = "refverify:claim:") -> None:
         super().__init__(failures=failures())
         self._client = client
         self._prefix = prefix
+        self._claims = claims
+        self._release = client.register_script(_RELEASE)
         self._closed = False
 
     @classmethod
@@ -78,6 +90,20 @@ class RedisCache(JsonCache):
 
     async def _delete(self, key: str) -> None:
         await self._client.delete(self._prefix + key)
+
+    async def claim(self, key: str, token: str, seconds: float) -> bool:
+        try:
+            taken = await self._client.set(self._claims + key, token, nx=True, px=max(1, int(seconds * 1000)))
+        except self._failures as exc:
+            self._failed("claim", key, exc)
+            return True
+        return bool(taken)
+
+    async def release(self, key: str, token: str) -> None:
+        try:
+            await self._release(keys=[self._claims + key], args=[token])
+        except self._failures as exc:  # the claim expires by itself
+            self._failed("release", key, exc)
 
     async def close(self) -> None:
         if not self._closed:

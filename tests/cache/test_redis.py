@@ -120,3 +120,28 @@ def test_server_fixture_skips_with_a_reason_when_redis_server_is_missing(
     monkeypatch.setattr("shutil.which", lambda name: None)
     with pytest.raises(pytest.skip.Exception, match="redis-server not installed"), redis_server(tmp_path):
         pass
+
+
+async def test_a_claim_is_held_by_one_replica_until_its_token_releases_it(redis_url: str) -> None:
+    first, second = RedisCache.from_url(redis_url), RedisCache.from_url(redis_url)
+    try:
+        assert await first.claim("q", "token-1", 60)
+        assert not await second.claim("q", "token-2", 60)
+        await second.release("q", "token-2")  # not its claim: nothing happens
+        assert not await second.claim("q", "token-2", 60)
+        await first.release("q", "token-1")
+        assert await second.claim("q", "token-2", 60)
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_claim_expires_on_the_server_when_its_holder_never_releases_it(
+    cache: RedisCache, redis_url: str
+) -> None:
+    assert await cache.claim("q", "gone", 1.5)
+    client = connect(redis_url)
+    try:
+        assert 0 < await client.pttl("refverify:claim:q") <= 1500
+    finally:
+        await client.aclose()
