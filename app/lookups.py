@@ -108,7 +108,14 @@ class Lookups:
         if self._cache is not None and (entry := await self._cache.get(key)) is not None:
             return self._hit(source, decode(entry.value))
         if key in self._inflight:  # the same question is on its way: share its answer (or its failure)
-            return Answer(await asyncio.shield(self._inflight[key]), False)
+            try:
+                return Answer(await asyncio.shield(self._inflight[key]), False)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is None or task.cancelling():
+                    raise
+                # The asker was cancelled (its own reference's deadline), not this one: ask again.
+                return await self._run(source, key, call, encode=encode, decode=decode)
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         token = uuid.uuid4().hex
@@ -116,6 +123,7 @@ class Lookups:
             stored = await self._claim(key, token)
             if stored is not None:
                 value = decode(stored.value)
+                await self._cache.release(key, token)  # type: ignore[union-attr]  # stored: there is a cache
             else:
                 try:
                     value = await call()
@@ -152,6 +160,8 @@ class Lookups:
             waited += CLAIM_POLL
             if (entry := await self._cache.get(key)) is not None:
                 return entry
+        if waited:  # the holder may have stored its answer and let go between two looks
+            return await self._cache.get(key)
         return None
 
     def _hit(self, source: str, value: T) -> Answer[T]:

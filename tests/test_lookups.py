@@ -75,6 +75,20 @@ async def test_identical_questions_in_flight_share_one_call(settings: Settings) 
     assert call.calls == 1 and all(answer.value == [RECORD] for answer in answers)
 
 
+async def test_a_question_shared_with_an_asker_that_is_cancelled_is_asked_again(settings: Settings) -> None:
+    """One reference's deadline cancels its lookup; another reference waiting for the same answer is not cancelled."""
+    lookups, first, second = Lookups(None, settings), Counting(RECORD), Counting(RECORD)
+    first.release.clear()
+    asker = asyncio.create_task(lookups.resolve("crossref", "doi", "10.1000/x", first))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    sharer = asyncio.create_task(lookups.resolve("crossref", "doi", "10.1000/x", second))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    asker.cancel()
+    assert await sharer == Answer(RECORD, False)
+    assert (first.calls, second.calls) == (1, 1)
+    assert asker.cancelled()
+
+
 async def test_references_alike_in_what_a_search_reads_share_its_answer(cache: Cache, settings: Settings) -> None:
     """One work cited in two forms: a title-only search is asked once."""
     lookups, call = Lookups(cache, settings), Counting([RECORD])
