@@ -2,7 +2,8 @@
 
 An answer (a record, "no such record", a list of candidates) is cached under the source and the question, with its
 own time to live for positive and negative answers; failures are never cached. Identical questions asked at the same
-time, by one request or by several, share one upstream call. A verdict is cached under the exact input and the set
+time, by one request or by several, share one upstream call; with a shared cache (Redis), so do the replicas' (one
+holds a claim on the question, the others wait for its answer in the cache). A verdict is cached under the exact input and the set
 of sources consulted, unless a source failed while deciding it.
 """
 
@@ -34,9 +35,9 @@ class Answer(Generic[T]):
     cached: bool
 
 
-VERSION = "v1"
+VERSION = "v1"  # bump when the shape of cached answers or the decision rules change
 # Seconds between two looks in the cache for the answer another replica is fetching.
-CLAIM_POLL = 0.02  # bump when the shape of cached answers or the decision rules change
+CLAIM_POLL = 0.02
 
 
 def digest(value: Any) -> str:
