@@ -3,8 +3,8 @@
 An answer (a record, "no such record", a list of candidates) is cached under the source and the question, with its
 own time to live for positive and negative answers; failures are never cached. Identical questions asked at the same
 time, by one request or by several, share one upstream call; with a shared cache (Redis), so do the replicas' (one
-holds a claim on the question, the others wait for its answer in the cache). A verdict is cached under the exact input and the set
-of sources consulted, unless a source failed while deciding it.
+holds a claim on the question, the others wait for its answer in the cache). A verdict is cached under the exact
+input and the set of sources consulted, unless a source failed while deciding it.
 """
 
 from __future__ import annotations
