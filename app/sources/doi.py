@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -146,17 +147,31 @@ def record_from_csl(data: Mapping[str, Any], source: str, *, score: float | None
 def _csl_names(value: Any) -> tuple[Name, ...]:
     names = []
     for person in objects(value):
-        family = clean_text(person.get("family"))
-        given = clean_text(person.get("given")) or ""
         # Organisations: Crossref puts them in `name`, CSL in `literal`.
-        literal = clean_text(person.get("name")) or clean_text(person.get("literal"))
-        if family:
-            names.append(Name(family=family, given=given))
-        elif literal:
-            names.append(Name(family=literal))
-        elif given:
-            names.append(Name(family=given))
+        fields = tuple(person.get(k) for k in ("family", "given", "name", "literal"))
+        if all(f is None or isinstance(f, str) for f in fields):
+            name = _csl_name(*fields)
+        else:  # a list where a string belongs (unhashable): read without the cache
+            name = _csl_name.__wrapped__(*fields)
+        if name is not None:
+            names.append(name)
     return tuple(names)
+
+
+@lru_cache(maxsize=32768)
+def _csl_name(family: Any, given: Any, name: Any, literal: Any) -> Name | None:
+    """One CSL/Crossref person as a `Name`, cached by its strings: the same records come back in many answers (a
+    search per form of a citation, the DOI lookup), and a record may list hundreds of authors."""
+    family_text = clean_text(family)
+    given_text = clean_text(given) or ""
+    literal_text = clean_text(name) or clean_text(literal)
+    if family_text:
+        return Name(family=family_text, given=given_text)
+    if literal_text:
+        return Name(family=literal_text)
+    if given_text:
+        return Name(family=given_text)
+    return None
 
 
 def _csl_year(data: Mapping[str, Any]) -> int | None:
