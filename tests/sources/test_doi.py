@@ -184,3 +184,13 @@ def test_csl_subtitle_already_in_title_is_not_repeated() -> None:
     record = record_from_csl({"title": ["Deep Learning: A Review"], "subtitle": ["A review"]}, "doi")
 
     assert record.title == "Deep Learning: A Review"
+
+
+def test_a_name_part_given_as_a_list_reads_its_first_entry() -> None:
+    record = record_from_csl({"author": [{"family": ["Curie", "Skłodowska"], "given": "Marie"}]}, "doi")
+    assert record.authors == (Name(family="Curie", given="Marie"),)
+
+
+def test_an_organisation_author_is_kept_whole() -> None:
+    record = record_from_csl({"author": [{"name": "WHO Consortium"}, {"literal": "CERN"}, {"given": "Plato"}]}, "doi")
+    assert record.authors == (Name(family="WHO Consortium"), Name(family="CERN"), Name(family="Plato"))
