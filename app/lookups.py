@@ -119,34 +119,42 @@ class Lookups:
                 return await self._run(source, key, call, encode=encode, decode=decode)
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
-        token = uuid.uuid4().hex
         try:
-            stored = await self._claim(key, token)
-            if stored is not None:
-                value = decode(stored.value)
-                await self._cache.release(key, token)  # type: ignore[union-attr]  # stored: there is a cache
-            else:
-                try:
-                    value = await call()
-                    encoded = encode(value)
-                except BaseException:
-                    if self._cache is not None:
-                        await self._cache.release(key, token)  # another replica may ask instead
-                    raise
+            answer = await self._fetch(source, key, call, encode=encode, decode=decode)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved here: waiters re-raise it, nobody else must
             raise
         finally:
             self._inflight.pop(key, None)
-        future.set_result(value)
-        if stored is not None:
-            return self._hit(source, value)
-        if self._cache is not None:
-            ttl = self._settings.cache_ttl if encoded else self._settings.cache_negative_ttl
-            await self._cache.set(key, encoded, ttl)
-            await self._cache.release(key, token)  # after the answer is stored, where the waiting replicas read it
-        return Answer(value, False)
+        future.set_result(answer.value)
+        return answer
+
+    async def _fetch(
+        self,
+        source: str,
+        key: str,
+        call: Callable[[], Awaitable[T]],
+        *,
+        encode: Callable[[T], Any],
+        decode: Callable[[Any], T],
+    ) -> Answer[T]:
+        """Ask once among the replicas: the holder of the claim calls and stores the answer (failures are not
+        stored), then gives the claim back; the others read the stored answer."""
+        token = uuid.uuid4().hex
+        stored = await self._claim(key, token)
+        try:
+            if stored is not None:
+                return self._hit(source, decode(stored.value))
+            value = await call()
+            encoded = encode(value)
+            if self._cache is not None:
+                ttl = self._settings.cache_ttl if encoded else self._settings.cache_negative_ttl
+                await self._cache.set(key, encoded, ttl)
+            return Answer(value, False)
+        finally:  # after the answer is stored, where the waiting replicas read it; after a failure, one asks instead
+            if self._cache is not None:
+                await self._cache.release(key, token)
 
     async def _claim(self, key: str, token: str) -> CacheEntry | None:
         """None once this process holds the right to ask (`Cache.claim`); the answer another replica stored while
