@@ -40,6 +40,17 @@ VERSION = "v1"  # bump when the shape of cached answers or the decision rules ch
 CLAIM_POLL = 0.02
 
 
+@dataclass(frozen=True)
+class Question(Generic[T]):
+    """One question to one source: the key its answer is cached under, how to ask, and how the answer is stored."""
+
+    source: str
+    key: str
+    call: Callable[[], Awaitable[T]]
+    encode: Callable[[T], Any]
+    decode: Callable[[Any], T]
+
+
 def digest(value: Any) -> str:
     return hashlib.sha256(orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
 
@@ -67,11 +78,13 @@ class Lookups:
         """The record for an identifier (None: the source has none)."""
         key = f"{VERSION}:{source}:id:{kind}:{value.lower()}"
         return await self._run(
-            source,
-            key,
-            call,
-            encode=lambda r: r.model_dump(mode="json") if r else None,
-            decode=lambda raw: Record.model_validate(raw) if raw else None,
+            Question(
+                source,
+                key,
+                call,
+                encode=lambda r: r.model_dump(mode="json") if r else None,
+                decode=lambda raw: Record.model_validate(raw) if raw else None,
+            )
         )
 
     async def search(
@@ -83,78 +96,64 @@ class Lookups:
         reads: frozenset[str] | None = None,
     ) -> Answer[list[Record]]:
         """Candidates for a reference from one source; `reads`: the reference's fields the search depends on."""
-        question = ref.model_dump(mode="json", include=set(reads) if reads is not None else None)
+        fields = ref.model_dump(mode="json", include=set(reads) if reads is not None else None)
         # Whitespace never changes a question (adapters send words): the same citation pasted twice is one.
-        question = {k: " ".join(v.split()) if isinstance(v, str) else v for k, v in question.items()}
-        key = f"{VERSION}:{source}:search:{digest(question)}"
+        fields = {k: " ".join(v.split()) if isinstance(v, str) else v for k, v in fields.items()}
+        key = f"{VERSION}:{source}:search:{digest(fields)}"
         return await self._run(
-            source,
-            key,
-            call,
-            encode=lambda rs: [r.model_dump(mode="json") for r in rs],
-            decode=_RECORDS.validate_python,
+            Question(
+                source,
+                key,
+                call,
+                encode=lambda rs: [r.model_dump(mode="json") for r in rs],
+                decode=_RECORDS.validate_python,
+            )
         )
 
-    async def _run(
-        self,
-        source: str,
-        key: str,
-        call: Callable[[], Awaitable[T]],
-        *,
-        encode: Callable[[T], Any],
-        decode: Callable[[Any], T],
-    ) -> Answer[T]:
+    async def _run(self, q: Question[T]) -> Answer[T]:
         """The answer from the cache (decoded), from the same question in flight (in this process, or in another
-        replica: `_claim`), or from `call` (as it came: records are frozen, so every asker may share them)."""
-        if self._cache is not None and (entry := await self._cache.get(key)) is not None:
-            return self._hit(source, decode(entry.value))
-        if key in self._inflight:  # the same question is on its way: share its answer (or its failure)
+        replica: `_claim`), or from asking (as it came: records are frozen, so every asker may share them)."""
+        if self._cache is not None and (entry := await self._cache.get(q.key)) is not None:
+            return self._hit(q.source, q.decode(entry.value))
+        if q.key in self._inflight:  # the same question is on its way: share its answer (or its failure)
             try:
-                return Answer(await asyncio.shield(self._inflight[key]), False)
+                return Answer(await asyncio.shield(self._inflight[q.key]), False)
             except asyncio.CancelledError:
                 task = asyncio.current_task()
                 if task is None or task.cancelling():
                     raise
                 # The asker was cancelled (its own reference's deadline), not this one: ask again.
-                return await self._run(source, key, call, encode=encode, decode=decode)
+                return await self._run(q)
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        self._inflight[q.key] = future
         try:
-            answer = await self._fetch(source, key, call, encode=encode, decode=decode)
+            answer = await self._fetch(q)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved here: waiters re-raise it, nobody else must
             raise
         finally:
-            self._inflight.pop(key, None)
+            self._inflight.pop(q.key, None)
         future.set_result(answer.value)
         return answer
 
-    async def _fetch(
-        self,
-        source: str,
-        key: str,
-        call: Callable[[], Awaitable[T]],
-        *,
-        encode: Callable[[T], Any],
-        decode: Callable[[Any], T],
-    ) -> Answer[T]:
+    async def _fetch(self, q: Question[T]) -> Answer[T]:
         """Ask once among the replicas: the holder of the claim calls and stores the answer (failures are not
         stored), then gives the claim back; the others read the stored answer."""
         token = uuid.uuid4().hex
-        stored = await self._claim(key, token)
+        stored = await self._claim(q.key, token)
         try:
             if stored is not None:
-                return self._hit(source, decode(stored.value))
-            value = await call()
-            encoded = encode(value)
+                return self._hit(q.source, q.decode(stored.value))
+            value = await q.call()
+            encoded = q.encode(value)
             if self._cache is not None:
                 ttl = self._settings.cache_ttl if encoded else self._settings.cache_negative_ttl
-                await self._cache.set(key, encoded, ttl)
+                await self._cache.set(q.key, encoded, ttl)
             return Answer(value, False)
         finally:  # after the answer is stored, where the waiting replicas read it; after a failure, one asks instead
             if self._cache is not None:
-                await self._cache.release(key, token)
+                await self._cache.release(q.key, token)
 
     async def _claim(self, key: str, token: str) -> CacheEntry | None:
         """None once this process holds the right to ask (`Cache.claim`); the answer another replica stored while
