@@ -4,6 +4,12 @@ httpx's own transport (httpcore) cost 2-3 ms of CPU per request in connection-po
 service's whole budget per reference (README, "Speed"); aiohttp's pool, through httpx-aiohttp's transport, about
 a fifth of that. Adapters and tests still speak httpx: tests inject a transport and never reach aiohttp.
 
+A plain request (no body but JSON, no query parameters, cookies or auth, no proxy) skips httpx's request pipeline
+too: parsing and re-checking the URL character by character, building the request, the auth and redirect
+generators and the transport's streaming cost a third of a millisecond a request. It goes to aiohttp directly and
+comes back as an `httpx.Response` with the status, headers, body and redirect history (no `request`: nothing
+reads it). Requests with anything else, and every request through an injected transport, take httpx's way.
+
 A throttle counts a request's place in the upstream's window from the moment its bytes were written; httpcore
 reports that through the request's `trace` extension, and so does this transport: aiohttp's "request headers sent"
 signal (a GET has no body) calls the `trace` hook of the request being sent.
@@ -12,13 +18,25 @@ signal (a GET has no body) calls the `trace` hook of the request being sent.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import httpx
+from httpx._client import USE_CLIENT_DEFAULT, UseClientDefault
+from httpx._types import (
+    AuthTypes,
+    CookieTypes,
+    HeaderTypes,
+    QueryParamTypes,
+    RequestContent,
+    RequestData,
+    RequestFiles,
+    TimeoutTypes,
+)
 from httpx_aiohttp import AiohttpTransport, HttpxAiohttpClient
+from httpx_aiohttp.transport import map_aiohttp_exceptions
 
 from app.settings import Settings
 
@@ -94,11 +112,102 @@ class _NoCookies(httpx.Cookies):
 
 class UpstreamClient(HttpxAiohttpClient):
     """httpx-aiohttp's client (aiohttp transports, for proxies from the environment too), translating failures,
-    keeping no cookies."""
+    keeping no cookies; plain requests go to aiohttp directly."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._cookies = _NoCookies()
+        self._plain_headers = dict(self.headers.items())
+        self._timeouts: dict[object, aiohttp.ClientTimeout] = {}
+
+    async def request(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: Mapping[str, Any] | None = None,
+    ) -> httpx.Response:
+        session = self._direct()
+        extra = (content, data, files, params, cookies)
+        if (
+            session is None
+            or not isinstance(url, str)
+            or not isinstance(headers, dict | None)
+            or any(value is not None for value in extra)
+            or auth is not USE_CLIENT_DEFAULT
+            or set(extensions or ()) - {"trace"}
+        ):
+            return await super().request(
+                method,
+                url,
+                content=content,
+                data=data,
+                files=files,
+                json=json,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                auth=auth,
+                follow_redirects=follow_redirects,
+                timeout=timeout,
+                extensions=extensions,
+            )
+        follow = self.follow_redirects if isinstance(follow_redirects, UseClientDefault) else follow_redirects
+        token = _trace.set((extensions or {}).get("trace"))
+        try:
+            with map_aiohttp_exceptions():
+                async with session.request(
+                    method,
+                    url,
+                    headers={**self._plain_headers, **headers} if headers else self._plain_headers,
+                    json=json,
+                    allow_redirects=follow,
+                    max_redirects=self.max_redirects,
+                    auto_decompress=False,  # httpx decodes the body by its Content-Encoding, as for any answer
+                    timeout=self._aiohttp_timeout(self.timeout if isinstance(timeout, UseClientDefault) else timeout),
+                ) as answer:
+                    body = await answer.read()
+        except aiohttp.ClientError as exc:  # what map_aiohttp_exceptions leaves: a malformed answer
+            raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            _trace.reset(token)
+        return httpx.Response(
+            answer.status,
+            headers=answer.raw_headers,
+            content=body,
+            history=[httpx.Response(r.status, headers=r.raw_headers) for r in answer.history],
+        )
+
+    def _direct(self) -> aiohttp.ClientSession | None:
+        """The aiohttp session plain requests go to; None when the client has an injected transport or proxies."""
+        transport = self._transport
+        if not isinstance(transport, Translating) or not isinstance(transport.inner, AiohttpTransport):
+            return None
+        if any(mounted is not None for mounted in self._mounts.values()):
+            return None
+        inner = transport.inner
+        if not isinstance(inner.client, aiohttp.ClientSession):
+            inner.client = inner.get_client()  # as the transport does on its first request
+        return inner.client
+
+    def _aiohttp_timeout(self, value: TimeoutTypes) -> aiohttp.ClientTimeout:
+        """httpx's timeout as aiohttp's (connect, read, waiting for a connection), built once per value."""
+        key = value if not isinstance(value, httpx.Timeout) else (value.connect, value.read, value.write, value.pool)
+        if (found := self._timeouts.get(key)) is None:
+            timeout = httpx.Timeout(value)
+            found = aiohttp.ClientTimeout(sock_connect=timeout.connect, sock_read=timeout.read, connect=timeout.pool)
+            self._timeouts[key] = found
+        return found
 
     def _init_transport(self, *args: Any, **kwargs: Any) -> httpx.AsyncBaseTransport:
         return _traced(super()._init_transport(*args, **kwargs))

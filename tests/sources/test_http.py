@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import httpx
 import pytest
@@ -88,3 +90,78 @@ async def test_the_trace_hook_hears_when_aiohttp_has_written_the_request(setting
         response = await client.get(str(server.make_url("/x")), extensions={"trace": trace})
     assert response.text == "ok"
     assert events == ["http11.send_request_body.complete", "answered"]
+
+
+def serve(routes: dict[str, web.Response | str]) -> tuple[TestServer, list[tuple[str, str, str]]]:
+    """An aiohttp server on loopback answering each path with a response, or redirecting to the path given; and
+    what it was asked (path and query, User-Agent, body)."""
+    app = web.Application()
+
+    def answer(path: str, target: web.Response | str) -> None:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            seen.append((request.path_qs, request.headers.get("User-Agent", ""), await request.text()))
+            if isinstance(target, str):
+                raise web.HTTPFound(target)
+            return target
+
+        app.router.add_route("*", path, handler)
+
+    seen: list[tuple[str, str, str]] = []
+    for path, target in routes.items():
+        answer(path, target)
+    return TestServer(app, host="127.0.0.1"), seen
+
+
+async def test_a_plain_request_reaches_aiohttp_with_its_query_as_written_and_the_client_headers(
+    settings: Settings,
+) -> None:
+    server, seen = serve({"/s": web.Response(text="ok")})
+    async with server, http_client(settings) as client:
+        response = await client.get(str(server.make_url("/s")) + "?q=a+b%26c&n=5")
+    assert (response.status_code, response.text) == (200, "ok")
+    assert seen == [("/s?q=a+b%26c&n=5", settings.user_agent, "")]
+
+
+async def test_a_plain_request_follows_redirects_when_asked_and_keeps_the_history(settings: Settings) -> None:
+    routes = {"/old": "/new", "/new": web.json_response({"ok": True})}
+    server, seen = serve(routes)
+    async with server, http_client(settings) as client:
+        followed = await client.get(str(server.make_url("/old")), follow_redirects=True)
+        kept = await client.get(str(server.make_url("/old")))
+    assert (followed.status_code, followed.json(), [r.status_code for r in followed.history]) == (
+        200,
+        {"ok": True},
+        [302],
+    )
+    assert (kept.status_code, kept.headers["location"], kept.history) == (302, "/new", [])
+    assert [path for path, _, _ in seen] == ["/old", "/new", "/old"]
+
+
+async def test_a_plain_request_sends_its_json_body(settings: Settings) -> None:
+    server, seen = serve({"/p": web.Response(status=201)})
+    async with server, http_client(settings) as client:
+        response = await client.post(str(server.make_url("/p")), json={"ids": ["a"]})
+    assert response.status_code == 201
+    assert seen[0][2] == '{"ids": ["a"]}'
+
+
+async def test_a_plain_request_without_an_answer_in_time_is_an_httpx_timeout(settings: Settings) -> None:
+    app = web.Application()
+    never = asyncio.Event()
+
+    async def stalled(request: web.Request) -> web.Response:
+        await never.wait()
+        return web.Response()
+
+    app.router.add_get("/slow", stalled)
+    async with TestServer(app, host="127.0.0.1") as server, http_client(settings) as client:
+        with pytest.raises(httpx.TimeoutException):
+            await client.get(str(server.make_url("/slow")), timeout=0.01)
+
+
+async def test_a_request_with_query_parameters_takes_the_httpx_way_to_the_same_server(settings: Settings) -> None:
+    server, seen = serve({"/s": web.Response(text="ok")})
+    async with server, http_client(settings) as client:
+        response = await client.get(str(server.make_url("/s")), params={"q": "a b"})
+    assert response.request.url.params["q"] == "a b"  # built by httpx: the response knows its request
+    assert seen[0][0] == "/s?q=a+b"
