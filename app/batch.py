@@ -90,6 +90,16 @@ async def as_decided(
                 yield result
 
 
+async def decide_all(
+    verifier: Verifier, tasks: Sequence[Task], *, concurrency: int, backlog: Backlog | None = None
+) -> list[Result]:
+    """Every task's `Result`, in input order (decided as `as_decided` decides them; cancelling this cancels the
+    references in flight)."""
+    async with aclosing(as_decided(verifier, tasks, concurrency=concurrency, backlog=backlog)) as decided:
+        results = [result async for result in decided]
+    return sorted(results, key=lambda r: r.index)
+
+
 async def decided_batches(
     verifier: Verifier, tasks: Sequence[Task], *, concurrency: int, backlog: Backlog | None = None
 ) -> AsyncGenerator[list[Result], None]:

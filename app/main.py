@@ -32,6 +32,7 @@ class State(TypedDict):
     verifier: Verifier
     store: JobStore
     jobs: JobRunner
+    backlog: Backlog
     metrics: Metrics
 
 
@@ -52,11 +53,13 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
             cache = open_cache(settings.cache_url)
             verifier = Verifier(sources, settings, lookups=Lookups(cache, settings, on_hit=metrics.cache_hit))
             store = open_job_store(settings.cache_url)
+            # Requests and jobs start a reference only while the busiest upstream's queue is short (`Backlog`).
+            admission = Backlog(backlog(sources), settings.backlog)
             runner = JobRunner(
                 store,
                 verifier,
                 concurrency=settings.job_concurrency,
-                backlog=Backlog(backlog(sources), settings.job_backlog),
+                backlog=admission,
                 on_result=metrics.result,
                 on_event=metrics.job,
             )
@@ -65,7 +68,13 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
             try:
                 await _resume(runner)
                 yield State(
-                    settings=settings, sources=sources, verifier=verifier, store=store, jobs=runner, metrics=metrics
+                    settings=settings,
+                    sources=sources,
+                    verifier=verifier,
+                    store=store,
+                    jobs=runner,
+                    backlog=admission,
+                    metrics=metrics,
                 )
             finally:
                 # Cancelled jobs stay unfinished in the store: the next start resumes them.

@@ -60,14 +60,15 @@ class Settings(BaseSettings):
     retries: int = Field(2, ge=0, description="Retries of a transient upstream failure.")
     reference_deadline: float = Field(60.0, gt=0, description="Seconds to decide one reference.")
     max_references: int = Field(1000, gt=0, description="Largest list accepted by /v1/verify.")
-    concurrency: int = Field(16, gt=0, description="References verified at once per request.")
-    # A job's references wait in the upstreams' queues: enough in flight keeps the slowest upstreams (one request
-    # a second) busy all the time; `job_backlog` keeps their queues from growing past the reference deadline.
+    # References wait in the upstreams' queues: enough in flight keeps the slowest upstreams (one request a second)
+    # busy all the time; `backlog` keeps their queues from growing past the reference deadline.
+    concurrency: int = Field(64, gt=0, description="References of one request in flight at most.")
     job_concurrency: int = Field(128, gt=0, description="References of one job in flight at most.")
-    job_backlog: float = Field(
+    backlog: float = Field(
         10.0,
         gt=0,
-        description="Seconds of waiting at the busiest upstream beyond which a job starts no more references.",
+        description="Seconds of waiting at the busiest upstream beyond which requests and jobs start no more "
+        "references.",
     )
 
     host: str = "127.0.0.1"

@@ -268,10 +268,12 @@ class Verifier:
         matched_sources = {r.source for r in assessment.versions}
         reports = []
         for name in self._sources:
-            report = inquiry.reports.get(name, SourceReport(name=name, status=SourceStatus.SKIPPED))
-            if name in matched_sources and report.status is SourceStatus.NO_MATCH:
-                report = report.model_copy(update={"status": SourceStatus.MATCH})
-            reports.append(report.model_copy(update={"calls": inquiry.calls.get(name, 0)}))
+            report = inquiry.reports.get(name)
+            status = report.status if report else SourceStatus.SKIPPED
+            if name in matched_sources and status is SourceStatus.NO_MATCH:
+                status = SourceStatus.MATCH
+            detail = report.detail if report else None
+            reports.append(SourceReport(name=name, status=status, detail=detail, calls=inquiry.calls.get(name, 0)))
         answered = {r.name for r in reports if r.status in (SourceStatus.MATCH, SourceStatus.NO_MATCH)}
         verdict, confidence, explanation = decide(
             ref,

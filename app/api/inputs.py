@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.batch import JobRunner
+from app.batch import Backlog, JobRunner
 from app.errors import InputError
 from app.jobs import JobStore
 from app.observability import Metrics
@@ -101,6 +101,11 @@ def get_sources(request: Request) -> dict[str, Source]:
 def get_jobs(request: Request) -> JobRunner:
     jobs: JobRunner = request.state.jobs
     return jobs
+
+
+def get_backlog(request: Request) -> Backlog:
+    backlog: Backlog = request.state.backlog
+    return backlog
 
 
 def get_store(request: Request) -> JobStore:

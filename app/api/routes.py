@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Annotated
 
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
-from app.batch import Task, as_decided, parse_items
+from app.batch import Backlog, as_decided, decide_all, parse_items
 from app.cache import StoreUnavailable
 from app.errors import InputError
 from app.jobs import JobStore
@@ -28,6 +28,7 @@ from .inputs import (
     REQUEST_BODY,
     VerifyOptions,
     VerifyRequest,
+    get_backlog,
     get_metrics,
     get_settings,
     get_sources,
@@ -72,26 +73,28 @@ async def verify(
     verifier: Annotated[Verifier, Depends(get_verifier)],
     settings: Annotated[Settings, Depends(get_settings)],
     metrics: Annotated[Metrics, Depends(get_metrics)],
+    backlog: Annotated[Backlog, Depends(get_backlog)],
 ) -> VerifyResponse | Response:
     """Verify a list of references: JSON `{"references": [...]}` or a whole BibTeX, RIS, CSL-JSON or text file."""
     if len(body.references) > settings.max_references:
         raise InputError(f"at most {settings.max_references} references per request", where="references")
     if body.options.sources is not None:
         verifier = verifier.restricted_to(body.options.sources)
+    tasks = parse_items(body.references)
     if wants_ndjson(request):
         # Parsed before the first byte is sent, so an unusable item is still a 400, not a broken stream.
-        lines = _ndjson(verifier, parse_items(body.references), settings.concurrency, metrics)
+        lines = _ndjson(as_decided(verifier, tasks, concurrency=settings.concurrency, backlog=backlog), metrics)
         return StreamingResponse(lines, media_type=NDJSON)
-    results = await verifier.verify(body.references)
+    results = await decide_all(verifier, tasks, concurrency=settings.concurrency, backlog=backlog)
     for result in results:
         metrics.result(result)
     return VerifyResponse(results=results, summary=Summary.of(results))
 
 
-async def _ndjson(verifier: Verifier, tasks: list[Task], concurrency: int, metrics: Metrics) -> AsyncIterator[str]:
+async def _ndjson(decisions: AsyncGenerator[Result, None], metrics: Metrics) -> AsyncIterator[str]:
     results: list[Result] = []
     # aclosing: a client that disconnects cancels the references still in flight at once.
-    async with aclosing(as_decided(verifier, tasks, concurrency=concurrency)) as decided:
+    async with aclosing(decisions) as decided:
         async for result in decided:
             metrics.result(result)
             results.append(result)

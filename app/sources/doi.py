@@ -148,10 +148,10 @@ def _csl_names(value: Any) -> tuple[Name, ...]:
     names = []
     for person in objects(value):
         # Organisations: Crossref puts them in `name`, CSL in `literal`.
-        fields = tuple(person.get(k) for k in ("family", "given", "name", "literal"))
-        if all(f is None or isinstance(f, str) for f in fields):
+        fields = (person.get("family"), person.get("given"), person.get("name"), person.get("literal"))
+        try:
             name = _csl_name(*fields)
-        else:  # a list where a string belongs (unhashable): read without the cache
+        except TypeError:  # a list where a string belongs (unhashable): read without the cache
             name = _csl_name.__wrapped__(*fields)
         if name is not None:
             names.append(name)

@@ -7,7 +7,7 @@ import json
 
 import httpx
 
-from app.batch import Backlog, as_decided, decided_batches, parse_items
+from app.batch import Backlog, as_decided, decide_all, decided_batches, parse_items
 from app.errors import InputError
 from app.main import create_app
 from app.models import Result, Verdict
@@ -71,6 +71,13 @@ async def test_results_come_in_completion_order_within_the_concurrency_limit(set
     stub = _Stub(settings, delays=[30, 1, 20, 2])
     order = [r.index async for r in as_decided(stub, parse_items(ITEMS), concurrency=2)]
     assert order == [1, 2, 3, 0]
+    assert stub.peak == 2
+
+
+async def test_a_whole_list_comes_back_in_input_order_whatever_order_it_was_decided_in(settings: Settings) -> None:
+    stub = _Stub(settings, delays=[30, 1, 20, 2])
+    results = await decide_all(stub, parse_items(ITEMS), concurrency=2)
+    assert [r.index for r in results] == [0, 1, 2, 3]
     assert stub.peak == 2
 
 
