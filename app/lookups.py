@@ -105,7 +105,7 @@ class Lookups:
                 source,
                 key,
                 call,
-                encode=lambda rs: [r.model_dump(mode="json") for r in rs],
+                encode=lambda rs: _RECORDS.dump_python(rs, mode="json"),
                 decode=_RECORDS.validate_python,
             )
         )

@@ -262,6 +262,12 @@ class AuthorComparison:
 
 def compare_authors(cited: Sequence[Name], found: Sequence[Name], *, et_al: bool = False) -> AuthorComparison:
     """Match every cited author against the record's list (order-insensitive), and report the leftovers."""
+    if cited and len(cited) <= len(found) and all(names_match(c, f) for c, f in zip(cited, found, strict=False)):
+        # The record's first authors in its order, as most citations give them: each cited name pairs with the
+        # name at its place, as the search below would pair it; a long list needs no index.
+        style_cut = len(cited) >= STYLE_CUT
+        uncited = () if et_al or style_cut else tuple(found[len(cited) :])
+        return AuthorComparison(len(cited), (), uncited, True, False)
     index: dict[str, list[int]] = {}  # a long list: the keys under which names_match can pair a name: positions
     for i, f in enumerate(found if len(found) > LONG_LIST else ()):
         for key in _found_keys(f):

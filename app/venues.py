@@ -103,8 +103,10 @@ def _is_abbreviation(short: str, word: str) -> bool:
     return all(ch in it for ch in short)
 
 
+@lru_cache(maxsize=65536)
 def venue_matches(cited: str | None, found: str | None) -> bool | None:
-    """Whether two venue names denote the same venue; None when it cannot be told."""
+    """Whether two venue names denote the same venue; None when it cannot be told. Cached by the two names: the
+    same journals meet again in every answer."""
     if not cited or not found:
         return None
     a, b = normalize(cited), normalize(found)

@@ -162,7 +162,7 @@ class Verifier:
                 return assessment
         for stage in inquiry.route.stages:
             names = [n for n in stage if n not in inquiry.searched]
-            await asyncio.gather(*(self._search(inquiry, n) for n in names))
+            await _together([self._search(inquiry, n) for n in names])
             assessment = self._assess(inquiry, final=False)
             if self._settled(assessment):
                 return assessment
@@ -196,7 +196,7 @@ class Verifier:
             jobs.append(self._resolve(inquiry, "pubmed", IdKind.PMID, ref.pmid))
         if ref.isbn:
             jobs.append(self._resolve_isbn(inquiry, ref.isbn))
-        await asyncio.gather(*jobs)
+        await _together(jobs)
 
     async def _resolve_isbn(self, inquiry: Inquiry, isbn: str) -> None:
         """Open Library first (no key needed); Google Books when Open Library does not know the ISBN."""
@@ -297,6 +297,14 @@ class Verifier:
             sources=reports,
             explanation=explanation,
         )
+
+
+async def _together(calls: Sequence[Awaitable[object]]) -> None:
+    """Run the calls concurrently; a lone call runs in the caller's task (no task to create and schedule)."""
+    if len(calls) == 1:
+        await calls[0]
+    elif calls:
+        await asyncio.gather(*calls)
 
 
 # Registration agencies first: their DOI and metadata are the version of record.
