@@ -34,7 +34,7 @@ GC_THRESHOLD = (50_000, 20)
 
 
 @contextmanager
-def _collector(threshold: tuple[int, int]) -> Iterator[None]:
+def collector_threshold(threshold: tuple[int, int]) -> Iterator[None]:
     """The cyclic garbage collector at `threshold` while the app runs; as it was, after."""
     before = gc.get_threshold()
     gc.set_threshold(*threshold, before[2])
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
-        with _collector(GC_THRESHOLD):
+        with collector_threshold(GC_THRESHOLD):
             async with http_client(settings, transport) as client:
                 # Upstream limits: in Redis when the replicas share one (cache_url), else this process's own.
                 upstream_limits = Limits.from_settings(settings)

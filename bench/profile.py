@@ -1,0 +1,134 @@
+"""Where the service's CPU goes: the verifier in this process, against a running simulator, timed per reference.
+
+Usage (a zero-latency simulator on port 8800, as `bench/accuracy.sh` starts it):
+
+    eval "$(cd ../shared/eval && python3 -m refsim env --port 8800)"
+    .venv/bin/python bench/profile.py [--refs 1000] [--gc service|default] [--cprofile tottime] [--idle]
+
+It builds the sources, cache (a fresh SQLite file) and verifier as the app's lifespan does, with throttling off
+and the sources the simulator does not serve left out, verifies the first `--refs` distinct references of
+hallmark_dev_public in batches of 100 after a warm-up of 20, and prints the CPU time per reference and the time
+the garbage collector took by generation (`--gc service`: at the app's `GC_THRESHOLD`; `default`: Python's).
+`--cprofile KEY` adds a deterministic profile sorted by KEY (it slows everything about twice). `--idle` first
+measures what waking from idle costs this machine: the CPU time of a sleep, and of the same work done hot or
+after sleeping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import os
+import pstats
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from speed import load_items  # noqa: E402
+
+from app.cache import open_cache  # noqa: E402
+from app.lookups import Lookups  # noqa: E402
+from app.main import GC_THRESHOLD, collector_threshold  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from app.sources import Limits, build_sources, http_client  # noqa: E402
+from app.verifier import Verifier  # noqa: E402
+
+UNSERVED = "google_books,guardian,nyt,wikipedia,wayback,web"  # sources the simulator does not serve
+
+
+@contextmanager
+def collections_timed() -> Iterator[Counter[int]]:
+    """CPU seconds the cyclic garbage collector spent, by generation, while the block runs."""
+    spent: Counter[int] = Counter()
+    started = [0.0]
+
+    def watch(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.thread_time()
+        else:
+            spent[info["generation"]] += time.thread_time() - started[0]
+
+    gc.callbacks.append(watch)
+    try:
+        yield spent
+    finally:
+        gc.callbacks.remove(watch)
+
+
+async def verify(items: list[Any], args: argparse.Namespace, cache_url: str) -> None:
+    settings = Settings(throttle=False, disabled_sources=UNSERVED, cache_url=cache_url)
+    cache = open_cache(settings.cache_url)
+    async with http_client(settings) as client:
+        verifier = Verifier(build_sources(client, settings, Limits()), settings, lookups=Lookups(cache, settings))
+        await verifier.verify(items[:20])  # connections opened, modules warm
+        profile = cProfile.Profile() if args.cprofile else None
+        pace = collector_threshold(GC_THRESHOLD) if args.gc == "service" else nullcontext()
+        with pace, collections_timed() as spent:
+            started = time.process_time()
+            if profile:
+                profile.enable()
+            for i in range(20, len(items), 100):
+                await verifier.verify(items[i : i + 100])
+            if profile:
+                profile.disable()
+            cpu = time.process_time() - started
+        n = len(items) - 20
+        print(f"{n} references: CPU {cpu / n * 1000:.2f} ms a reference")
+        collected = ", ".join(f"generation {g} {s:.2f} s" for g, s in sorted(spent.items()))
+        print(f"garbage collector ({args.gc} thresholds {gc.get_threshold()}): {collected or 'never ran'}")
+        if profile:
+            pstats.Stats(profile).sort_stats(args.cprofile).print_stats(40)
+    await cache.close()
+
+
+def idle_cost() -> None:
+    """The CPU a process pays for sleeping and waking, and for doing the same work hot or just after a sleep."""
+
+    def work() -> int:
+        return sum(i * i for i in range(20_000))
+
+    for gap in (0.0005, 0.005, 0.02):
+        started = time.process_time()
+        for _ in range(200):
+            time.sleep(gap)
+        print(f"sleep {gap * 1000:g} ms and wake: {(time.process_time() - started) / 200 * 1e6:.0f} us of CPU")
+    started = time.process_time()
+    for _ in range(200):
+        work()
+    hot = (time.process_time() - started) / 200
+    started = time.process_time()
+    for _ in range(200):
+        time.sleep(0.005)
+        work()
+    after = (time.process_time() - started) / 200
+    print(f"the same work hot: {hot * 1e6:.0f} us; after a 5 ms sleep: {after * 1e6:.0f} us (sleep included)")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--refs", type=int, default=1000)
+    p.add_argument("--gc", choices=("service", "default"), default="service")
+    p.add_argument("--cprofile", metavar="KEY", help="also profile, sorted by KEY (tottime, cumulative...)")
+    p.add_argument("--idle", action="store_true", help="first measure what waking from idle costs")
+    args = p.parse_args()
+    if not os.environ.get("REFVERIFY_CROSSREF_URL"):
+        sys.exit('point the sources at a simulator first: eval "$(python3 -m refsim env --port 8800)"')
+    if args.idle:
+        idle_cost()
+    with tempfile.TemporaryDirectory() as work:
+        asyncio.run(verify(load_items(args.refs + 20), args, f"sqlite:///{Path(work) / 'cache.sqlite'}"))
+
+
+if __name__ == "__main__":
+    main()
