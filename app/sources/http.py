@@ -24,17 +24,6 @@ from typing import Any
 
 import aiohttp
 import httpx
-from httpx._client import USE_CLIENT_DEFAULT, UseClientDefault
-from httpx._types import (
-    AuthTypes,
-    CookieTypes,
-    HeaderTypes,
-    QueryParamTypes,
-    RequestContent,
-    RequestData,
-    RequestFiles,
-    TimeoutTypes,
-)
 from httpx_aiohttp import AiohttpTransport, HttpxAiohttpClient
 from httpx_aiohttp.transport import map_aiohttp_exceptions
 
@@ -125,16 +114,17 @@ class UpstreamClient(HttpxAiohttpClient):
         method: str,
         url: httpx.URL | str,
         *,
-        content: RequestContent | None = None,
-        data: RequestData | None = None,
-        files: RequestFiles | None = None,
-        json: Any | None = None,
-        params: QueryParamTypes | None = None,
-        headers: HeaderTypes | None = None,
-        cookies: CookieTypes | None = None,
-        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
-        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
-        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        # httpx's own parameter types are private (httpx._types): Any accepts whatever its callers pass.
+        content: Any = None,
+        data: Any = None,
+        files: Any = None,
+        json: Any = None,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+        timeout: Any = httpx.USE_CLIENT_DEFAULT,
         extensions: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
         session = self._direct()
@@ -144,7 +134,7 @@ class UpstreamClient(HttpxAiohttpClient):
             or not isinstance(url, str)
             or not isinstance(headers, dict | None)
             or any(value is not None for value in extra)
-            or auth is not USE_CLIENT_DEFAULT
+            or auth is not httpx.USE_CLIENT_DEFAULT
             or set(extensions or ()) - {"trace"}
         ):
             return await super().request(
@@ -162,19 +152,19 @@ class UpstreamClient(HttpxAiohttpClient):
                 timeout=timeout,
                 extensions=extensions,
             )
-        follow = self.follow_redirects if isinstance(follow_redirects, UseClientDefault) else follow_redirects
+        follow = follow_redirects if isinstance(follow_redirects, bool) else self.follow_redirects
         token = _trace.set((extensions or {}).get("trace"))
         try:
             with map_aiohttp_exceptions():
                 async with session.request(
                     method,
                     url,
-                    headers={**self._plain_headers, **headers} if headers else self._plain_headers,
+                    headers=self._merged(headers),
                     json=json,
                     allow_redirects=follow,
                     max_redirects=self.max_redirects,
                     auto_decompress=False,  # httpx decodes the body by its Content-Encoding, as for any answer
-                    timeout=self._aiohttp_timeout(self.timeout if isinstance(timeout, UseClientDefault) else timeout),
+                    timeout=self._aiohttp_timeout(self.timeout if timeout is httpx.USE_CLIENT_DEFAULT else timeout),
                 ) as answer:
                     body = await answer.read()
         except aiohttp.ClientError as exc:  # what map_aiohttp_exceptions leaves: a malformed answer
@@ -188,6 +178,12 @@ class UpstreamClient(HttpxAiohttpClient):
             history=[httpx.Response(r.status, headers=r.raw_headers) for r in answer.history],
         )
 
+    def _merged(self, headers: dict[str, str] | None) -> dict[str, str]:
+        """The client's headers with the request's over them (names compared as HTTP does, in any case)."""
+        if not headers:
+            return self._plain_headers
+        return {**self._plain_headers, **{name.lower(): value for name, value in headers.items()}}
+
     def _direct(self) -> aiohttp.ClientSession | None:
         """The aiohttp session plain requests go to; None when the client has an injected transport or proxies."""
         transport = self._transport
@@ -200,7 +196,7 @@ class UpstreamClient(HttpxAiohttpClient):
             inner.client = inner.get_client()  # as the transport does on its first request
         return inner.client
 
-    def _aiohttp_timeout(self, value: TimeoutTypes) -> aiohttp.ClientTimeout:
+    def _aiohttp_timeout(self, value: Any) -> aiohttp.ClientTimeout:
         """httpx's timeout as aiohttp's (connect, read, waiting for a connection), built once per value."""
         key = value if not isinstance(value, httpx.Timeout) else (value.connect, value.read, value.write, value.pool)
         if (found := self._timeouts.get(key)) is None:

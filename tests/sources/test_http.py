@@ -99,7 +99,8 @@ def serve(routes: dict[str, web.Response | str]) -> tuple[TestServer, list[tuple
 
     def answer(path: str, target: web.Response | str) -> None:
         async def handler(request: web.Request) -> web.StreamResponse:
-            seen.append((request.path_qs, request.headers.get("User-Agent", ""), await request.text()))
+            agents = ", ".join(request.headers.getall("User-Agent", []))
+            seen.append((request.path_qs, agents, await request.text()))
             if isinstance(target, str):
                 raise web.HTTPFound(target)
             return target
@@ -120,6 +121,13 @@ async def test_a_plain_request_reaches_aiohttp_with_its_query_as_written_and_the
         response = await client.get(str(server.make_url("/s")) + "?q=a+b%26c&n=5")
     assert (response.status_code, response.text) == (200, "ok")
     assert seen == [("/s?q=a+b%26c&n=5", settings.user_agent, "")]
+
+
+async def test_a_header_of_a_plain_request_replaces_the_client_s_whatever_its_case(settings: Settings) -> None:
+    server, seen = serve({"/s": web.Response(text="ok")})
+    async with server, http_client(settings) as client:
+        await client.get(str(server.make_url("/s")), headers={"USER-AGENT": "another agent"})
+    assert seen[0][1] == "another agent"  # one User-Agent header, the request's
 
 
 async def test_a_plain_request_follows_redirects_when_asked_and_keeps_the_history(settings: Settings) -> None:
