@@ -3,7 +3,7 @@
 Usage (a zero-latency simulator on port 8800, as `bench/accuracy.sh` starts it):
 
     eval "$(cd ../shared/eval && python3 -m refsim env --port 8800)"
-    .venv/bin/python bench/profile.py [--refs 1000] [--gc service|default] [--cprofile tottime] [--idle]
+    .venv/bin/python bench/cpu.py [--refs 1000] [--gc service|default] [--cprofile tottime] [--idle]
 
 It builds the sources, cache (a fresh SQLite file) and verifier as the app's lifespan does, with throttling off
 and the sources the simulator does not serve left out, verifies the first `--refs` distinct references of
@@ -83,10 +83,11 @@ async def verify(items: list[Any], args: argparse.Namespace, cache_url: str) -> 
             if profile:
                 profile.disable()
             cpu = time.process_time() - started
+            thresholds = gc.get_threshold()
         n = len(items) - 20
         print(f"{n} references: CPU {cpu / n * 1000:.2f} ms a reference")
         collected = ", ".join(f"generation {g} {s:.2f} s" for g, s in sorted(spent.items()))
-        print(f"garbage collector ({args.gc} thresholds {gc.get_threshold()}): {collected or 'never ran'}")
+        print(f"garbage collector ({args.gc} thresholds {thresholds}): {collected or 'never ran'}")
         if profile:
             pstats.Stats(profile).sort_stats(args.cprofile).print_stats(40)
     await cache.close()
