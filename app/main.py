@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # Objects allocated (net) before a young-generation collection, and young collections before a middle one. Each
 # reference allocates thousands of short-lived objects (parsed answers, records, comparisons) and almost all die
 # by reference counting; at Python's default (700, 10) the collector ran about once a reference and its older
-# generations rescanned the long-lived caches: a sixth of the service's CPU (README, "Speed").
+# generations rescanned the long-lived caches: a tenth of the service's CPU (README, "Speed").
 GC_THRESHOLD = (50_000, 20)
 
 
