@@ -80,7 +80,8 @@ async def as_decided(
 ) -> AsyncGenerator[Result, None]:
     """Each task's `Result` as soon as it is decided (completion order; each carries its `index`).
 
-    At most `concurrency` references are in flight; with a `backlog`, a reference starts only when it has room.
+    At most `concurrency` references are in flight; with a `backlog`, a reference starts asking upstreams only when
+    it has room (a verdict in the cache comes at once).
     Closing the iterator early (a client that went away, a cancelled job) cancels the references still in flight.
     An unexpected error in one reference is re-raised here.
     """
@@ -108,22 +109,24 @@ async def decided_batches(
     decided: asyncio.Queue[Result | Exception] = asyncio.Queue()
     admission = asyncio.Lock()  # one worker at a time waits for room; the others queue behind it
 
+    async def decide(task: Task) -> Result:
+        if isinstance(task.ref, InputError):
+            return verifier.unreadable(task.ref, index=task.index, item=task.item)
+        # A verdict in the cache is answered at once, whatever the upstreams' queues; the rest waits for room.
+        if (cached := await verifier.cached(task.item, task.index)) is not None:
+            return cached
+        if backlog is not None:
+            async with admission:
+                await backlog.room()
+        if task.ref is None:
+            return await verifier.verify_item(task.item, index=task.index, look_in_cache=False)
+        return await verifier.verify_reference(task.ref, index=task.index, item=task.item, look_in_cache=False)
+
     async def worker() -> None:
         # Workers share one iterator: `next` never awaits, so no two workers take the same task.
-        while True:
-            if backlog is not None:
-                async with admission:
-                    await backlog.room()
-            task = next(pending, None)
-            if task is None:
-                return
+        while (task := next(pending, None)) is not None:
             try:
-                if task.ref is None:
-                    decided.put_nowait(await verifier.verify_item(task.item, index=task.index))
-                elif isinstance(task.ref, InputError):
-                    decided.put_nowait(verifier.unreadable(task.ref, index=task.index, item=task.item))
-                else:
-                    decided.put_nowait(await verifier.verify_reference(task.ref, index=task.index, item=task.item))
+                decided.put_nowait(await decide(task))
             except Exception as exc:  # a bug, not an upstream failure (those are in the Result): surface it
                 decided.put_nowait(exc)
                 return

@@ -110,14 +110,18 @@ class Verifier:
             explanation=f"Nothing to verify: {problem}.",
         )
 
-    async def verify_reference(self, ref: Reference, *, index: int = 0, item: str | dict[str, Any] = "") -> Result:
-        if (cached := await self._cached(item, index)) is not None:
+    async def verify_reference(
+        self, ref: Reference, *, index: int = 0, item: str | dict[str, Any] = "", look_in_cache: bool = True
+    ) -> Result:
+        """Verify a parsed reference; the verdict cached for `item` when there is one (unless the caller already
+        looked: `look_in_cache=False`)."""
+        if look_in_cache and (cached := await self.cached(item, index)) is not None:
             return cached
         return await self._verify_uncached(ref, index, item)
 
-    async def verify_item(self, item: str | dict[str, Any], *, index: int = 0) -> Result:
+    async def verify_item(self, item: str | dict[str, Any], *, index: int = 0, look_in_cache: bool = True) -> Result:
         """Verify an item as given; a verdict cached for it is answered without parsing it (a repeated job)."""
-        if (cached := await self._cached(item, index)) is not None:
+        if look_in_cache and (cached := await self.cached(item, index)) is not None:
             return cached
         try:
             ref = parse_item(item, where=f"references[{index}]")
@@ -125,7 +129,8 @@ class Verifier:
             return self.unreadable(exc, index=index, item=item)
         return await self._verify_uncached(ref, index, item)
 
-    async def _cached(self, item: str | dict[str, Any], index: int) -> Result | None:
+    async def cached(self, item: str | dict[str, Any], index: int) -> Result | None:
+        """The verdict cached for the item (as reached with these sources), at `index`; None when there is none."""
         if item and (cached := await self._lookups.verdict(item, list(self._sources))):
             return cached.model_copy(update={"index": index})
         return None

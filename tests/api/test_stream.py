@@ -55,7 +55,9 @@ class _Stub(Verifier):
         self.delays = delays
         self.active = self.peak = 0
 
-    async def verify_reference(self, ref: object, *, index: int = 0, item: str | dict[str, object] = "") -> Result:
+    async def verify_reference(
+        self, ref: object, *, index: int = 0, item: str | dict[str, object] = "", look_in_cache: bool = True
+    ) -> Result:
         self.active += 1
         self.peak = max(self.peak, self.active)
         try:
@@ -106,6 +108,21 @@ async def test_a_reference_starts_only_while_the_upstreams_backlog_has_room(sett
     level = 5.0
     results = [(await first).index] + [r.index async for r in decided]
     assert sorted(results) == [0, 1, 2, 3]
+
+
+async def test_a_cached_verdict_comes_at_once_while_the_others_wait_for_room(settings: Settings) -> None:
+    class Cached(_Stub):
+        async def cached(self, item: str | dict[str, object], index: int) -> Result | None:
+            if index != 2:
+                return None
+            return Result(index=2, input=item, reference={}, verdict=Verdict.VERIFIED, confidence=1.0, explanation="")
+
+    stub = Cached(settings, delays=[1, 1, 1, 1])
+    no_room = Backlog(lambda: 20.0, 10.0, sleep=lambda _: asyncio.sleep(0))
+    decided = as_decided(stub, parse_items(ITEMS), concurrency=4, backlog=no_room)
+    first = await asyncio.wait_for(anext(decided), timeout=5)
+    assert (first.index, first.verdict, stub.peak) == (2, Verdict.VERIFIED, 0)
+    await decided.aclose()
 
 
 def test_parsing_keeps_the_problem_of_an_unreadable_item() -> None:
