@@ -262,7 +262,8 @@ class AuthorComparison:
 
 def compare_authors(cited: Sequence[Name], found: Sequence[Name], *, et_al: bool = False) -> AuthorComparison:
     """Match every cited author against the record's list (order-insensitive), and report the leftovers."""
-    if cited and len(cited) <= len(found) and all(names_match(c, f) for c, f in zip(cited, found, strict=False)):
+    in_order = bool(cited) and all(names_match(c, f) for c, f in zip(cited, found, strict=False))
+    if in_order and len(cited) <= len(found):
         # The record's first authors in its order, as most citations give them: each cited name pairs with the
         # name at its place, as the search below would pair it; a long list needs no index.
         style_cut = len(cited) >= STYLE_CUT
@@ -291,7 +292,7 @@ def compare_authors(cited: Sequence[Name], found: Sequence[Name], *, et_al: bool
     record_truncated = len(found) < len(cited) and matched == len(found)
     # Style guides cut long lists to their first 6, 7, 10 or 20 names; a lost "et al." after such a prefix is
     # a convention, not a miscitation.
-    style_cut = len(cited) >= STYLE_CUT and all(names_match(c, f) for c, f in zip(cited, found, strict=False))
+    style_cut = len(cited) >= STYLE_CUT and in_order
     uncited = () if et_al or style_cut or not cited else tuple(remaining)
     return AuthorComparison(matched, tuple(missing), uncited, first, record_truncated)
 
