@@ -18,7 +18,8 @@ signal (a GET has no body) calls the `trace` hook of the request being sent.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -48,6 +49,19 @@ def _writes() -> aiohttp.TraceConfig:
     return config
 
 
+@contextmanager
+def _sending(trace: Trace | None, request: httpx.Request | None = None) -> Iterator[None]:
+    """Around sending one request through aiohttp: its `trace` hook where the headers-sent signal finds it, and an
+    aiohttp failure that reached here untranslated (a malformed answer) as an httpx protocol error."""
+    token = _trace.set(trace)
+    try:
+        yield
+    except aiohttp.ClientError as exc:
+        raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request) from exc
+    finally:
+        _trace.reset(token)
+
+
 class Translating(httpx.AsyncBaseTransport):
     """A transport whose aiohttp failures all arrive as httpx ones, and which passes the request's `trace` hook on.
 
@@ -60,13 +74,8 @@ class Translating(httpx.AsyncBaseTransport):
         self.inner = inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        token = _trace.set(request.extensions.get("trace"))
-        try:
+        with _sending(request.extensions.get("trace"), request):
             return await self.inner.handle_async_request(request)
-        except aiohttp.ClientError as exc:
-            raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request) from exc
-        finally:
-            _trace.reset(token)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -108,6 +117,10 @@ class UpstreamClient(HttpxAiohttpClient):
         self._cookies = _NoCookies()
         self._plain_headers = dict(self.headers.items())
         self._timeouts: dict[object, aiohttp.ClientTimeout] = {}
+        # Where plain requests go: the aiohttp transport, unless a transport was injected or proxies are mounted.
+        inner = self._transport.inner if isinstance(self._transport, Translating) else None
+        proxied = any(mounted is not None for mounted in self._mounts.values())
+        self._pool = inner if isinstance(inner, AiohttpTransport) and not proxied else None
 
     async def request(
         self,
@@ -153,24 +166,18 @@ class UpstreamClient(HttpxAiohttpClient):
                 extensions=extensions,
             )
         follow = follow_redirects if isinstance(follow_redirects, bool) else self.follow_redirects
-        token = _trace.set((extensions or {}).get("trace"))
-        try:
-            with map_aiohttp_exceptions():
-                async with session.request(
-                    method,
-                    url,
-                    headers=self._merged(headers),
-                    json=json,
-                    allow_redirects=follow,
-                    max_redirects=self.max_redirects,
-                    auto_decompress=False,  # httpx decodes the body by its Content-Encoding, as for any answer
-                    timeout=self._aiohttp_timeout(self.timeout if timeout is httpx.USE_CLIENT_DEFAULT else timeout),
-                ) as answer:
-                    body = await answer.read()
-        except aiohttp.ClientError as exc:  # what map_aiohttp_exceptions leaves: a malformed answer
-            raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}") from exc
-        finally:
-            _trace.reset(token)
+        with _sending((extensions or {}).get("trace")), map_aiohttp_exceptions():
+            async with session.request(
+                method,
+                url,
+                headers=self._merged(headers),
+                json=json,
+                allow_redirects=follow,
+                max_redirects=self.max_redirects,
+                auto_decompress=False,  # httpx decodes the body by its Content-Encoding, as for any answer
+                timeout=self._aiohttp_timeout(self.timeout if timeout is httpx.USE_CLIENT_DEFAULT else timeout),
+            ) as answer:
+                body = await answer.read()
         return httpx.Response(
             answer.status,
             headers=answer.raw_headers,
@@ -186,15 +193,12 @@ class UpstreamClient(HttpxAiohttpClient):
 
     def _direct(self) -> aiohttp.ClientSession | None:
         """The aiohttp session plain requests go to; None when the client has an injected transport or proxies."""
-        transport = self._transport
-        if not isinstance(transport, Translating) or not isinstance(transport.inner, AiohttpTransport):
+        pool = self._pool
+        if pool is None:
             return None
-        if any(mounted is not None for mounted in self._mounts.values()):
-            return None
-        inner = transport.inner
-        if not isinstance(inner.client, aiohttp.ClientSession):
-            inner.client = inner.get_client()  # as the transport does on its first request
-        return inner.client
+        if not isinstance(pool.client, aiohttp.ClientSession):
+            pool.client = pool.get_client()  # as the transport does on its first request
+        return pool.client
 
     def _aiohttp_timeout(self, value: Any) -> aiohttp.ClientTimeout:
         """httpx's timeout as aiohttp's (connect, read, waiting for a connection), built once per value."""
