@@ -4,6 +4,7 @@ Usage (a zero-latency simulator on port 8800, as `bench/accuracy.sh` starts it):
 
     eval "$(cd ../shared/eval && python3 -m refsim env --port 8800)"
     .venv/bin/python bench/cpu.py [--refs 1000] [--gc service|default] [--cprofile tottime] [--idle]
+        [--replay [--delay-ms 300]]
 
 It builds the sources, cache (a fresh SQLite file) and verifier as the app's lifespan does, with throttling off
 and the sources the simulator does not serve left out, verifies the first `--refs` distinct references of
@@ -11,7 +12,10 @@ hallmark_dev_public in batches of 100 after a warm-up of 20, and prints the CPU 
 the garbage collector took by generation (`--gc service`: at the app's `GC_THRESHOLD`; `default`: Python's).
 `--cprofile KEY` adds a deterministic profile sorted by KEY (it slows everything about twice). `--idle` first
 measures what waking from idle costs this machine: the CPU time of a sleep, and of the same work done hot or
-after sleeping.
+after sleeping. `--replay` puts a recording proxy (bench/replay.py) between the sources and the simulator, verifies
+the references once to record every answer, then times them on a fresh cache with each answer replayed from memory:
+the service's own CPU without the simulator's on the same cores; `--delay-ms` answers each replayed request after
+a random 0 to 2 x that delay, so the service waits and wakes as it does on real upstreams.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ import cProfile
 import gc
 import os
 import pstats
+import resource
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,12 +37,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from speed import load_items  # noqa: E402
+from speed import call, load_items, wait_up  # noqa: E402
 
 from app.cache import open_cache  # noqa: E402
 from app.lookups import Lookups  # noqa: E402
@@ -66,16 +74,19 @@ def collections_timed() -> Iterator[Counter[int]]:
         gc.callbacks.remove(watch)
 
 
-async def verify(items: list[Any], args: argparse.Namespace, cache_url: str) -> None:
-    settings = Settings(throttle=False, disabled_sources=UNSERVED, cache_url=cache_url)
+async def verify(items: list[Any], args: argparse.Namespace, settings: Settings, *, timed: bool = True) -> None:
     cache = open_cache(settings.cache_url)
     async with http_client(settings) as client:
         verifier = Verifier(build_sources(client, settings, Limits()), settings, lookups=Lookups(cache, settings))
+        if not timed:  # the replay's recording pass
+            await verifier.verify(items)
+            await cache.close()
+            return
         await verifier.verify(items[:20])  # connections opened, modules warm
         profile = cProfile.Profile() if args.cprofile else None
         pace = collector_threshold(GC_THRESHOLD) if args.gc == "service" else nullcontext()
         with pace, collections_timed() as spent:
-            started = time.process_time()
+            started, switches = time.process_time(), context_switches()
             if profile:
                 profile.enable()
             for i in range(20, len(items), 100):
@@ -83,14 +94,46 @@ async def verify(items: list[Any], args: argparse.Namespace, cache_url: str) -> 
             if profile:
                 profile.disable()
             cpu = time.process_time() - started
+            woken = [b - a for a, b in zip(switches, context_switches(), strict=True)]
             thresholds = gc.get_threshold()
         n = len(items) - 20
         print(f"{n} references: CPU {cpu / n * 1000:.2f} ms a reference")
+        print(f"context switches a reference: {woken[0] / n:.2f} waiting (wake-ups), {woken[1] / n:.2f} preempted")
         collected = ", ".join(f"generation {g} {s:.2f} s" for g, s in sorted(spent.items()))
         print(f"garbage collector ({args.gc} thresholds {thresholds}): {collected or 'never ran'}")
         if profile:
             pstats.Stats(profile).sort_stats(args.cprofile).print_stats(40)
     await cache.close()
+
+
+def context_switches() -> tuple[int, int]:
+    """This process's voluntary (it waited) and involuntary (it was preempted) context switches so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_nvcsw, usage.ru_nivcsw
+
+
+@contextmanager
+def replaying(settings: Settings, delay_ms: float) -> Iterator[Settings]:
+    """`settings` with the sources pointed at a recording proxy (bench/replay.py) in front of the simulator."""
+    simulator = urlsplit(settings.crossref_url)
+    origin = f"{simulator.scheme}://{simulator.netloc}"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proxy = f"http://127.0.0.1:{port}"
+    args = ["--upstream", origin, "--port", str(port), "--delay-ms", str(delay_ms)]
+    process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "replay.py"), *args])
+    try:
+        wait_up(proxy + "/_replay/stats")
+        urls = {
+            name: value.replace(origin, proxy)
+            for name, value in settings.model_dump().items()
+            if name.endswith("_url") and isinstance(value, str) and value.startswith(origin)
+        }
+        yield settings.model_copy(update=urls)
+    finally:
+        process.terminate()
+        process.wait()
 
 
 def idle_cost() -> None:
@@ -122,13 +165,33 @@ def main() -> None:
     p.add_argument("--gc", choices=("service", "default"), default="service")
     p.add_argument("--cprofile", metavar="KEY", help="also profile, sorted by KEY (tottime, cumulative...)")
     p.add_argument("--idle", action="store_true", help="first measure what waking from idle costs")
+    p.add_argument("--replay", action="store_true", help="time on the simulator's answers replayed by a proxy")
+    p.add_argument("--delay-ms", type=float, default=0.0, help="with --replay: mean delay of a replayed answer")
     args = p.parse_args()
     if not os.environ.get("REFVERIFY_CROSSREF_URL"):
         sys.exit('point the sources at a simulator first: eval "$(python3 -m refsim env --port 8800)"')
     if args.idle:
         idle_cost()
-    with tempfile.TemporaryDirectory() as work:
-        asyncio.run(verify(load_items(args.refs + 20), args, f"sqlite:///{Path(work) / 'cache.sqlite'}"))
+    items = load_items(args.refs + 20)
+    settings = Settings(throttle=False, disabled_sources=UNSERVED)
+    answers = replaying(settings, args.delay_ms) if args.replay else nullcontext(settings)
+    with tempfile.TemporaryDirectory() as work, answers as settings:
+        if args.replay:  # record every answer first, on a cache of its own
+            recording = settings.model_copy(update={"cache_url": f"sqlite:///{Path(work) / 'recording.sqlite'}"})
+            asyncio.run(verify(items, args, recording, timed=False))
+            recorded = replay_stats(settings)
+        timed = settings.model_copy(update={"cache_url": f"sqlite:///{Path(work) / 'cache.sqlite'}"})
+        asyncio.run(verify(items, args, timed))
+        if args.replay:
+            stats = replay_stats(settings)
+            replayed, forwarded = (stats[k] - recorded[k] for k in ("repeated", "forwarded"))
+            print(f"replay: {replayed} answers from memory, {forwarded} not recorded (forwarded to the simulator)")
+
+
+def replay_stats(settings: Settings) -> dict[str, int]:
+    proxy = urlsplit(settings.crossref_url)
+    stats: dict[str, int] = call("GET", f"{proxy.scheme}://{proxy.netloc}/_replay/stats")
+    return stats
 
 
 if __name__ == "__main__":

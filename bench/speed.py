@@ -166,6 +166,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14, 15 of proc(5))
 
 
+def context_switches(pid: int) -> tuple[int, int]:
+    """The process's voluntary (it waited: each a wake-up) and involuntary (it was preempted) context switches."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["voluntary_ctxt_switches"]), int(fields["nonvoluntary_ctxt_switches"])
+
+
 def vm_hwm_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -260,18 +266,27 @@ class Bench:
         pid, service = self.service(sim, throttle=False)
         per_ref = []
         batch = self.args.batch
-        for i in range(0, min(len(items), self.args.cpu_refs), batch):
+        timed = min(len(items), self.args.cpu_refs)
+        switches = context_switches(pid)
+        for i in range(0, timed, batch):
             chunk = items[i : i + batch]
             before = cpu_seconds(pid)
             call("POST", service + "/v1/verify", {"references": chunk})
             per_ref.append((cpu_seconds(pid) - before) / len(chunk) * 1000)
+        woken = [(after - before) / timed for before, after in zip(switches, context_switches(pid), strict=True)]
         self.procs.stop(pid)
         pid, service = self.service(sim, throttle=False)  # a fresh process: its peak is the job's
         seconds = self.job(service, items, poll=2.0)
         hwm = vm_hwm_mb(pid)
         self.procs.stop(pid)
         self.procs.stop(sim_pid)
-        return {"cpu_ms": statistics.median(per_ref), "cpu_batches": per_ref, "hwm_mb": hwm, "job_s": seconds}
+        return {
+            "cpu_ms": statistics.median(per_ref),
+            "cpu_batches": per_ref,
+            "switches": woken,
+            "hwm_mb": hwm,
+            "job_s": seconds,
+        }
 
     def replicas(self, items: list[Any], n: int = 3) -> dict[str, Any]:
         redis = shutil.which("redis-server")
@@ -376,6 +391,8 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> None:
             )
     if oh:
         print(f"CPU ms per reference by batch: {' '.join(f'{x:.2f}' for x in oh['cpu_batches'])}")
+        waited, preempted = oh["switches"]
+        print(f"service context switches per reference: {waited:.2f} waiting (wake-ups), {preempted:.2f} preempted")
         print(f"overhead job ({args.overhead_refs} references, zero latency, no limits): {oh['job_s']:.1f} s")
     if rp:
         print(f"replicas: bound {rp['bound']:.1f} s, calls {sum(rp['calls'].values())}")
