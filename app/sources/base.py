@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
 from urllib.parse import urlencode
@@ -23,7 +23,7 @@ import httpx
 import orjson
 import stamina
 
-from app.errors import SourceRateLimited, SourceTimeout, SourceUnavailable, SourceUnreachable
+from app.errors import SourceError, SourceRateLimited, SourceTimeout, SourceUnavailable, SourceUnreachable
 from app.models import Record, Reference
 from app.settings import Settings
 from app.sources.throttle import Policy as Policy  # adapters declare their policy from here
@@ -180,23 +180,46 @@ class HttpSource:
         url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
         if not self._breaker.allow():
             raise SourceUnavailable(self.name, "circuit open after repeated failures; not asked")
+
+        async def send() -> httpx.Response:
+            return await self._send(
+                throttle or self._throttle, method, url, params, headers, json_body, ok, follow_redirects
+            )
+
+        started = time.monotonic()
         try:
-            async for attempt in stamina.retry_context(
-                on=_backoff,
-                attempts=self._settings.retries + 1,
-                timeout=self._settings.reference_deadline,
-                wait_initial=0.2,
-                wait_max=2.0,
-            ):
-                with attempt:
-                    response = await self._send(
-                        throttle or self._throttle, method, url, params, headers, json_body, ok, follow_redirects
-                    )
+            try:
+                response = await send()
+            except SourceError as exc:
+                if not _backoff(exc):
+                    raise
+                response = await self._retried(send, exc, time.monotonic() - started)
         except (SourceTimeout, SourceUnavailable):
             self._breaker.record(ok=False)
             raise
         self._breaker.record(ok=True)
         return response
+
+    async def _retried(
+        self, send: Callable[[], Awaitable[httpx.Response]], failure: SourceError, spent: float
+    ) -> httpx.Response:
+        """The retries after a first attempt failed with `failure`, `spent` seconds in: stamina sees that failure as
+        its own first attempt (its wait, Retry-After and log), then sends the rest. Building stamina's retry state
+        costs about 86 us, which a request answered at the first attempt (nearly all of them) no longer pays."""
+        first: SourceError | None = failure
+        async for attempt in stamina.retry_context(
+            on=_backoff,
+            attempts=self._settings.retries + 1,
+            timeout=max(self._settings.reference_deadline - spent, 0.001),
+            wait_initial=0.2,
+            wait_max=2.0,
+        ):
+            with attempt:
+                if first is not None:
+                    failure, first = first, None
+                    raise failure
+                return await send()
+        raise AssertionError("unreachable: stamina raises the last failure")  # pragma: no cover
 
     async def _send(
         self,
