@@ -26,6 +26,7 @@ import cProfile
 import gc
 import os
 import pstats
+import random
 import resource
 import socket
 import subprocess
@@ -137,26 +138,33 @@ def replaying(settings: Settings, delay_ms: float) -> Iterator[Settings]:
 
 
 def idle_cost() -> None:
-    """The CPU a process pays for sleeping and waking, and for doing the same work hot or just after a sleep."""
-
-    def work() -> int:
-        return sum(i * i for i in range(20_000))
-
+    """The CPU a process pays for sleeping and waking, and for doing the same work hot or just after a sleep: the
+    work reads objects spread over about `megabytes`, as handling an answer reads the service's own."""
     for gap in (0.0005, 0.005, 0.02):
         started = time.process_time()
         for _ in range(200):
             time.sleep(gap)
         print(f"sleep {gap * 1000:g} ms and wake: {(time.process_time() - started) / 200 * 1e6:.0f} us of CPU")
-    started = time.process_time()
-    for _ in range(200):
-        work()
-    hot = (time.process_time() - started) / 200
-    started = time.process_time()
-    for _ in range(200):
-        time.sleep(0.005)
-        work()
-    after = (time.process_time() - started) / 200
-    print(f"the same work hot: {hot * 1e6:.0f} us; after a 5 ms sleep: {after * 1e6:.0f} us (sleep included)")
+    for megabytes in (0.25, 1, 4):
+        objects = [{"n": i, "s": str(i)} for i in range(int(megabytes * 4_000))]  # a dict and a str: ~250 bytes
+        order = random.Random(0).sample(range(len(objects)), len(objects))
+
+        def work(objects: list[dict[str, Any]] = objects, order: list[int] = order) -> int:
+            return sum(objects[i]["n"] for i in order)
+
+        started = time.process_time()
+        for _ in range(200):
+            work()
+        hot = (time.process_time() - started) / 200
+        started = time.process_time()
+        for _ in range(200):
+            time.sleep(0.005)
+            work()
+        after = (time.process_time() - started) / 200
+        print(
+            f"reading {megabytes:g} MB of objects: {hot * 1e6:.0f} us hot; after a 5 ms sleep {after * 1e6:.0f} us"
+            " (sleep included)"
+        )
 
 
 def main() -> None:
