@@ -19,9 +19,9 @@ exact year, or the volume and page they stand at.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz
 
@@ -83,15 +83,27 @@ class Support:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A record judged against the citation."""
+    """A record judged against the citation (`cited`).
+
+    The author comparison and the basis are worked out when first read: most records a search returns are not the
+    cited work, and for those the comparison of author lists (the dearest part of judging) is never needed.
+    """
 
     record: Record
     title_same: bool
     title_similarity: float
-    authors: AuthorComparison
     support: Support
+    cited: Reference = field(repr=False, compare=False)
     by_identifier: bool = False
-    basis: Basis | None = None  # why the record is the cited work; None: it is not
+
+    @cached_property
+    def authors(self) -> AuthorComparison:
+        return compare_authors(self.cited.authors, self.record.authors, et_al=self.cited.et_al)
+
+    @cached_property
+    def basis(self) -> Basis | None:
+        """Why the record is the cited work; None: it is not."""
+        return _basis(self, self.cited)
 
     @property
     def same_work(self) -> bool:
@@ -109,12 +121,9 @@ class Candidate:
 
 
 def judge(ref: Reference, record: Record, *, by_identifier: bool = False) -> Candidate:
-    """Compare one record with the citation: title identity, author agreement, field support."""
+    """Compare one record with the citation: title identity, field support; author agreement when it matters."""
     same, similarity = _title_relation(ref, record)
-    authors = compare_authors(ref.authors, record.authors, et_al=ref.et_al)
-    support = _support(ref, record)
-    partial = Candidate(record, same, similarity, authors, support, by_identifier)
-    return Candidate(record, same, similarity, authors, support, by_identifier, _basis(partial, ref))
+    return Candidate(record, same, similarity, _support(ref, record), ref, by_identifier)
 
 
 def _title_relation(ref: Reference, record: Record) -> tuple[bool, float]:
@@ -213,9 +222,10 @@ def _basis(c: Candidate, ref: Reference) -> Basis | None:
         return None  # "Editorial" of another year, volume or journal is another editorial
     if c.title_same:
         return Basis.TITLE
-    authors_agree = bool(ref.authors) and c.authors.first_matches and c.authors.score >= 0.5
-    if c.title_similarity >= NEAR_TITLE and (authors_agree or (c.by_identifier and not ref.authors)):
-        return Basis.NEAR_TITLE
+    if c.title_similarity >= NEAR_TITLE:
+        authors_agree = bool(ref.authors) and c.authors.first_matches and c.authors.score >= 0.5
+        if authors_agree or (c.by_identifier and not ref.authors):
+            return Basis.NEAR_TITLE
     places = (s.year, s.volume, s.page, s.venue)
     if c.title_similarity >= CLOSE_TITLE and False not in places and sum(bool(f) for f in places) >= 2:
         return Basis.CLOSE_TITLE  # a typo title where the record stands: the names may be misspelt too

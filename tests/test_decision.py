@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pytest import MonkeyPatch
+
+from app import identity
 from app.decision import Assessment, assess, decide, judge
 from app.models import Name, Record, Reference, Verdict
 
@@ -496,3 +499,17 @@ def test_the_author_and_the_book_identify_a_chapter_of_no_stated_year() -> None:
 def test_the_author_and_a_journal_without_year_volume_or_page_do_not_identify_a_work() -> None:
     ref = sherbo("1 A. Sherbo, The Henry James Review (n.d.).", year=None)
     assert not verdict_of(ref, HENRY_JAMES)[1].identified
+
+
+def test_a_record_plainly_of_another_work_is_judged_without_comparing_author_lists(monkeypatch: MonkeyPatch) -> None:
+    compared: list[object] = []
+    real = identity.compare_authors
+    monkeypatch.setattr(identity, "compare_authors", lambda *a, **kw: compared.append(a) or real(*a, **kw))
+    other = PAPER.model_copy(update={"title": "Seasonal Dynamics of Alpine Lake Plankton", "doi": "10.1/other"})
+
+    unrelated = judge(CITED, other)
+    assert not unrelated.same_work
+    assert compared == []
+    same = judge(CITED, PAPER)
+    assert same.same_work and same.authors.score == 1.0
+    assert len(compared) == 1  # compared once, when read
