@@ -36,6 +36,29 @@ _LABELS = re.compile(
 )
 
 
+# What each pattern cannot match without (in the text case-folded as `_folded` does): most citations carry no
+# identifier, and a substring test is much cheaper than running the pattern.
+_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
+    _URL: ("http",),
+    _DOI: ("10.",),
+    _ARXIV: ("arxiv", "corr"),
+    _PMID: ("pmid",),
+    _PMCID: ("pmc",),
+    _ISBN: ("isbn",),
+    _LABELS: ("online", "cited", "accessed", "updated", "available", "retrieved", "url", "doi", "pmid", "pmcid"),
+}
+
+
+def _folded(text: str) -> str:
+    """`text` case-folded so that whatever a pattern's IGNORECASE matches still holds its words: IGNORECASE also
+    takes the dotless i and the dotted capital I (which case-folds to i and a combining dot) for i."""
+    return text.casefold().replace("ı", "i").replace("\u0307", "")
+
+
+def _may_match(pattern: re.Pattern[str], folded: str) -> bool:
+    return any(needed in folded for needed in _NEEDS[pattern])
+
+
 @dataclass(frozen=True)
 class Identifiers:
     """Identifiers of one citation; any may be None."""
@@ -91,8 +114,9 @@ def clean_arxiv(text: str) -> str | None:
 
 def find(text: str) -> Identifiers:
     """Every identifier mentioned in a citation (the first of each kind)."""
+    folded = _folded(text)
     doi = arxiv = url = None
-    for match in _URL.finditer(text):
+    for match in _URL.finditer(text) if _may_match(_URL, folded) else ():
         link = _trim(match.group(0))
         if "doi.org/" in link.lower():
             doi = doi or clean_doi(link)
@@ -101,15 +125,16 @@ def find(text: str) -> Identifiers:
             url = url or link
         else:
             url = url or link
-    if doi is None and _DOI.search(text):
+    if doi is None and _may_match(_DOI, folded) and _DOI.search(text):
         doi = clean_doi(text)
-    arxiv_match = _ARXIV.search(text)
+    arxiv_match = _ARXIV.search(text) if _may_match(_ARXIV, folded) else None
     arxiv = arxiv or (arxiv_match.group("id") if arxiv_match else None)
     if arxiv:
         arxiv = re.sub(r"\.pdf$", "", arxiv)
-    pmid = _PMID.search(text)
-    pmcid = _PMCID.search(text)
-    isbn = next((i for m in _ISBN.finditer(text) if (i := clean_isbn(m.group(1)))), None)
+    pmid = _PMID.search(text) if _may_match(_PMID, folded) else None
+    pmcid = _PMCID.search(text) if _may_match(_PMCID, folded) else None
+    isbns = _ISBN.finditer(text) if _may_match(_ISBN, folded) else ()
+    isbn = next((i for m in isbns if (i := clean_isbn(m.group(1)))), None)
     return Identifiers(
         doi=doi,
         arxiv=arxiv,
@@ -122,10 +147,13 @@ def find(text: str) -> Identifiers:
 
 def strip(text: str) -> str:
     """`text` with identifiers, links and their labels ("doi:", "[Online]. Available:") cut out."""
+    folded = _folded(text)  # a cut never makes a later pattern's required words: they hold no "\x00"
     for pattern in (_URL, _DOI, _ARXIV, _PMID, _PMCID, _ISBN, _LABELS):
-        text = pattern.sub("\x00", text)
+        if _may_match(pattern, folded):
+            text = pattern.sub("\x00", text)
     # A cut-out identifier takes the punctuation after it along: "Venue. doi: 10.1/x." -> "Venue."
-    text = re.sub(r"\s*\x00(?:[\s\x00]*[,.;:](?=\s|$|\x00))*[\s\x00]*", " ", text)
+    if "\x00" in text:
+        text = re.sub(r"\s*\x00(?:[\s\x00]*[,.;:](?=\s|$|\x00))*[\s\x00]*", " ", text)
     return " ".join(text.split()).strip(" ,;:")
 
 

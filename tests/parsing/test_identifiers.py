@@ -91,3 +91,23 @@ def test_invalid_isbn_is_not_an_identifier() -> None:
 def test_strip_removes_identifiers_and_their_labels() -> None:
     text = "Venue, 2022. doi: 10.1000/x. [Online]. Available: https://example.org/a"
     assert identifiers.strip(text) == "Venue, 2022."
+
+
+MENTIONS = [
+    "Smith J. A study. Nature. 2020;580:1-5. doi: 10.1038/s41586-020-2012-7. PMID: 32015507; PMCID: PMC7095418.",
+    "Doe A. Title. https://example.org/page [Online]. Available: https://x.org. [Accessed: Jan. 5, 2021].",
+    "Roe B. Deep nets. CoRR, abs/1512.03385, 2015. Retrieved March 3, 2020, from the site.",
+    "Book. Publisher; 2001. ISBN-13: 978-3-16-148410-0. [cited 2020 May 1]. URL: http://a.b. Last accessed 2020-01-01.",
+    "PMİD: 123; pmıd: 456; DOİ: 10.1/x; ıſbn 0306406152; arxıv: 2101.00001; Kelvin sign: PMC1234",
+    "A plain citation with no identifier at all. Journal of Things, 12(3), 45-67. arXiv preprint arXiv:2101.00001",
+]
+
+
+@pytest.mark.parametrize("text", MENTIONS)
+def test_an_identifier_pattern_is_skipped_only_when_it_cannot_match(text: str) -> None:
+    """The cheap word test before each pattern never skips a pattern that would have matched (IGNORECASE's
+    dotless and dotted i and long s included)."""
+    folded = identifiers._folded(text)
+    for pattern in identifiers._NEEDS:
+        if pattern.search(text):
+            assert identifiers._may_match(pattern, folded), pattern.pattern
