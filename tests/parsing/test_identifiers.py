@@ -99,7 +99,7 @@ MENTIONS = [
     "Roe B. Deep nets. CoRR, abs/1512.03385, 2015. Retrieved March 3, 2020, from the site.",
     "Book. Publisher; 2001. ISBN-13: 978-3-16-148410-0. [cited 2020 May 1]. URL: http://a.b. Last accessed 2020-01-01.",
     "PMİD: 123; pmıd: 456; DOİ: 10.1/x; ıſbn 0306406152; arxıv: 2101.00001; Kelvin sign: PMC1234",
-    "A plain citation with no identifier at all. Journal of Things, 12(3), 45-67. arXiv preprint arXiv:2101.00001",
+    "Lee C. Things. Journal of Things, 12(3), 45-67. arXiv preprint arXiv:2101.00001",
 ]
 
 
