@@ -123,7 +123,7 @@ def _quotations(body: str) -> list[tuple[int, int, str]]:
     """(start, end, text) of quoted phrases: “balanced” pairs first, then "straight" and ‘single’ quotes."""
     found = []
     depth, start = 0, -1
-    for i, char in enumerate(body):
+    for i, char in enumerate(body if "“" in body else ""):
         if char == "“":
             depth, start = depth + 1, (i if depth == 0 else start)
         elif char == "”" and depth:
