@@ -103,7 +103,7 @@ class Candidate:
     @cached_property
     def basis(self) -> Basis | None:
         """Why the record is the cited work; None: it is not."""
-        return _basis(self, self.cited)
+        return _basis(self)
 
     @property
     def same_work(self) -> bool:
@@ -210,8 +210,9 @@ def _key(text: str) -> str:
     return normalize(text).replace(" ", "")
 
 
-def _basis(c: Candidate, ref: Reference) -> Basis | None:
+def _basis(c: Candidate) -> Basis | None:
     """Why the record is the cited work, or None."""
+    ref = c.cited
     s = c.support
     # A short title is generic only when the citation names the work by its title.
     generic = bool(ref.title) and len(normalize(c.record.title or "").split()) <= GENERIC_TITLE_WORDS

@@ -28,7 +28,6 @@ import os
 import pstats
 import random
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from speed import call, load_items, wait_up  # noqa: E402
+from speed import call, free_port, load_items, wait_up  # noqa: E402
 
 from app.cache import open_cache  # noqa: E402
 from app.lookups import Lookups  # noqa: E402
@@ -118,9 +117,7 @@ def replaying(settings: Settings, delay_ms: float) -> Iterator[Settings]:
     """`settings` with the sources pointed at a recording proxy (bench/replay.py) in front of the simulator."""
     simulator = urlsplit(settings.crossref_url)
     origin = f"{simulator.scheme}://{simulator.netloc}"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     proxy = f"http://127.0.0.1:{port}"
     args = ["--upstream", origin, "--port", str(port), "--delay-ms", str(delay_ms)]
     process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "replay.py"), *args])
