@@ -36,8 +36,9 @@ class Answer(Generic[T]):
 
 
 VERSION = "v1"  # bump when the shape of cached answers or the decision rules change
-# Seconds between two looks in the cache for the answer another replica is fetching.
-CLAIM_POLL = 0.02
+# Longest wait for another replica's answer before looking in the cache again: the holder's release wakes the
+# waiter at once (`Cache.released`); this bounds the wait when that word is lost.
+CLAIM_RECHECK = 1.0
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,10 @@ class Lookups:
         settings: Settings,
         *,
         on_hit: Callable[[str], None] | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._cache = cache
         self._settings = settings
         self._on_hit = on_hit  # told the source of every upstream answer served from the cache (metrics)
-        self._sleep = sleep  # between two looks for another replica's answer (tests pass a fake)
         self._inflight: dict[str, asyncio.Future[Any]] = {}
 
     async def resolve(
@@ -157,19 +156,20 @@ class Lookups:
 
     async def _claim(self, key: str, token: str) -> CacheEntry | None:
         """None once this process holds the right to ask (`Cache.claim`); the answer another replica stored while
-        this one waited for it. A holder that neither answers nor gives the right back within a reference's
-        deadline is asked around."""
+        this one waited for it (woken when the holder gives the right back). A holder that neither answers nor
+        gives the right back within a reference's deadline is asked around."""
         if self._cache is None:
             return None
         deadline = self._settings.reference_deadline
-        waited = 0.0
-        while not await self._cache.claim(key, token, deadline) and waited < deadline:
-            await self._sleep(CLAIM_POLL)
-            waited += CLAIM_POLL
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + deadline
+        while not await self._cache.claim(key, token, deadline):
+            left = give_up - loop.time()
+            await self._cache.released(key, token, min(CLAIM_RECHECK, max(0.0, left)))
             if (entry := await self._cache.get(key)) is not None:
                 return entry
-        if waited:  # the holder may have stored its answer and let go between two looks
-            return await self._cache.get(key)
+            if left <= 0:
+                return None
         return None
 
     def _hit(self, source: str, value: T) -> Answer[T]:

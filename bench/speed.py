@@ -67,6 +67,7 @@ uvicorn.run(create_app(settings), host="127.0.0.1", port=settings.port, access_l
 """
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = 1000  # results fetched per page of a done job
 
 
 class Processes:
@@ -218,18 +219,16 @@ class Bench:
         wait_up(url + "/healthz")
         return pid, url
 
-    def job(self, service: str, items: list[Any], *, poll: float = 0.5) -> float:
-        """Seconds from submitting the job to seeing it done (polling progress only: `limit=0`)."""
+    def job(self, service: str, items: list[Any], *, poll: float = 0.1, results: bool = True) -> float:
+        """Seconds from submitting the job to seeing it done (polling progress only: `limit=0`); then, unless
+        `results` is False, `late` counts its references left undecided at their deadline."""
         start = time.monotonic()
         job = call("POST", service + "/v1/jobs", {"references": items})
-        while True:
-            view = call("GET", f"{service}/v1/jobs/{job['id']}?limit=0")
-            if view["status"] in ("done", "failed"):
-                if view["status"] == "failed":
-                    raise RuntimeError(f"job failed: {view['error']}")
-                self.late = sum(1 for r in view.get("results", []) if _past_deadline(r))
-                return time.monotonic() - start
+        while not done(service, job["id"]):
             time.sleep(poll)
+        seconds = time.monotonic() - start
+        self.late = late(service, job["id"]) if results else 0
+        return seconds
 
     def cold_and_warm(self, items: list[Any]) -> dict[str, Any]:
         sim_pid, sim, log = self.simulator(realistic=True)
@@ -243,7 +242,7 @@ class Bench:
         stats = call("GET", sim + "/_sim/stats")
         calls = per_rule(log)
         call("POST", sim + "/_sim/reset", {})
-        warm = self.job(service, items, poll=0.25)
+        warm = self.job(service, items, poll=0.02)
         warm_stats = call("GET", sim + "/_sim/stats")
         self.procs.stop(pid)
         self.procs.stop(sim_pid)
@@ -276,7 +275,7 @@ class Bench:
         woken = [(after - before) / timed for before, after in zip(switches, context_switches(pid), strict=True)]
         self.procs.stop(pid)
         pid, service = self.service(sim, throttle=False)  # a fresh process: its peak is the job's
-        seconds = self.job(service, items, poll=2.0)
+        seconds = self.job(service, items, poll=2.0, results=False)  # the peak is the job's, not its reading's
         hwm = vm_hwm_mb(pid)
         self.procs.stop(pid)
         self.procs.stop(sim_pid)
@@ -300,6 +299,8 @@ class Bench:
         url = f"redis://127.0.0.1:{port}/0"
         services = [self.service(sim, cache_url=url) for _ in range(n)]
         call("POST", sim + "/_sim/reset", {})
+        pids = [sim_pid, redis_pid, *(pid for pid, _ in services)]
+        cpu_before = [cpu_seconds(pid) for pid in pids]
         shares = [items[i::n] for i in range(n)]
         start = time.monotonic()
         jobs = [
@@ -308,11 +309,13 @@ class Bench:
         pending = {j["id"]: s for (_, s), j in zip(services, jobs, strict=True)}
         while pending:
             for job_id, s in list(pending.items()):
-                view = call("GET", f"{s}/v1/jobs/{job_id}?limit=0")
-                if view["status"] in ("done", "failed"):
+                if done(s, job_id):
                     pending.pop(job_id)
-            time.sleep(0.5)
+            time.sleep(0.1)
         wall = time.monotonic() - start
+        past_deadline = sum(late(s, j["id"]) for (_, s), j in zip(services, jobs, strict=True))
+        cpu = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
+        commands = redis_commands(port)
         stats = call("GET", sim + "/_sim/stats")
         calls = per_rule(log)
         for pid, _ in services:
@@ -320,7 +323,51 @@ class Bench:
         self.procs.stop(sim_pid)
         self.procs.stop(redis_pid)
         bounds = {rule: c * self.args.time_scale / RATES[rule] for rule, c in calls.items() if rule in RATES}
-        return {"wall": wall, "stats": stats, "bound": max(bounds.values(), default=0.0), "calls": calls}
+        return {
+            "wall": wall,
+            "stats": stats,
+            "bound": max(bounds.values(), default=0.0),
+            "calls": calls,
+            "past_deadline": past_deadline,
+            "sim_cpu": cpu[0],
+            "redis_cpu": cpu[1],
+            "service_cpu": cpu[2:],
+            "redis_commands": commands,
+        }
+
+
+def redis_commands(port: int) -> dict[str, int]:
+    """Commands the Redis server at `port` has run, by name (`INFO commandstats`)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(b"INFO commandstats\r\n")
+        data = conn.recv(65536)
+        size = int(data[1 : data.index(b"\r\n")])
+        while len(data) < size + len(str(size)) + 5:
+            data += conn.recv(65536)
+    counts = {}
+    for line in data.decode().splitlines():
+        if line.startswith("cmdstat_"):
+            name, _, fields = line.removeprefix("cmdstat_").partition(":")
+            counts[name] = int(fields.split(",")[0].removeprefix("calls="))
+    return counts
+
+
+def done(service: str, job_id: str) -> bool:
+    """Whether the job is done (raises when it failed)."""
+    view = call("GET", f"{service}/v1/jobs/{job_id}?limit=0")
+    if view["status"] == "failed":
+        raise RuntimeError(f"job failed: {view['error']}")
+    return bool(view["status"] == "done")
+
+
+def late(service: str, job_id: str) -> int:
+    """References of a done job left undecided because their deadline passed."""
+    view = call("GET", f"{service}/v1/jobs/{job_id}?limit={PAGE}")
+    results = list(view["results"])
+    while view["links"]["next"]:
+        view = call("GET", service + view["links"]["next"])
+        results += view["results"]
+    return sum(1 for r in results if _past_deadline(r))
 
 
 def _past_deadline(result: dict[str, Any]) -> bool:
@@ -378,6 +425,7 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> None:
         one = f" (1 replica: {single:.1f} s)" if single else ""
         print(f"| 3 replicas + Redis, cold job wall time | {rp['wall']:.1f} s{one} | <= 1 replica |")
         print(f"| 3 replicas: 429s, concurrency violations | {r429}, {conc} | 0, 0 |")
+        print(f"| 3 replicas: references past their deadline | {rp['past_deadline']} | 0 |")
     print()
     if cw:
         print("cold job, calls per rate rule -> seconds needed at the limit:")
@@ -396,6 +444,13 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> None:
         print(f"overhead job ({args.overhead_refs} references, zero latency, no limits): {oh['job_s']:.1f} s")
     if rp:
         print(f"replicas: bound {rp['bound']:.1f} s, calls {sum(rp['calls'].values())}")
+        services = " + ".join(f"{c:.1f}" for c in rp["service_cpu"])
+        print(
+            f"CPU during the replicas' job: simulator {rp['sim_cpu']:.1f} s, services {services} s, Redis"
+            f" {rp['redis_cpu']:.1f} s ({sum(rp['redis_commands'].values())} commands: "
+            + ", ".join(f"{name} {n}" for name, n in sorted(rp["redis_commands"].items(), key=lambda kv: -kv[1]))
+            + ")"
+        )
     print(json.dumps({k: {kk: vv for kk, vv in v.items() if kk != "stats"} for k, v in results.items()}, default=str))
 
 

@@ -123,7 +123,7 @@ class Replicas:
         self.cache, self.stored, self.looks_left = cache, stored, release_after
         self.held = True
 
-    async def sleep(self, seconds: float) -> None:
+    async def released(self, key: str, token: str, timeout: float) -> None:
         self.looks_left -= 1
         if self.looks_left == 0:
             self.held = False
@@ -141,14 +141,14 @@ async def test_a_question_another_replica_is_asking_is_answered_from_its_stored_
     cache: Cache, settings: Settings
 ) -> None:
     other = Replicas(cache, RECORD.model_dump(mode="json"))
-    lookups, call = Lookups(other, settings, sleep=other.sleep), Counting(RECORD)  # type: ignore[arg-type]
+    lookups, call = Lookups(other, settings), Counting(RECORD)  # type: ignore[arg-type]
     assert await lookups.resolve("crossref", "doi", "10.1000/x", call) == Answer(RECORD, True)  # type: ignore[arg-type]
     assert call.calls == 0
 
 
 async def test_a_question_another_replica_gave_up_on_is_asked_here(cache: Cache, settings: Settings) -> None:
     other = Replicas(cache, None)
-    lookups, call = Lookups(other, settings, sleep=other.sleep), Counting(RECORD)  # type: ignore[arg-type]
+    lookups, call = Lookups(other, settings), Counting(RECORD)  # type: ignore[arg-type]
     assert await lookups.resolve("crossref", "doi", "10.1000/x", call) == Answer(RECORD, False)  # type: ignore[arg-type]
     assert call.calls == 1
 

@@ -11,6 +11,7 @@ results nobody can recompute for free, raises `StoreUnavailable` instead.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -64,6 +65,11 @@ class Cache(Protocol):
         """Take the right to ask upstream the question stored under `key`, for `seconds` at most: False while
         another process holds it (its answer is on its way to the cache). A cache no other process shares always
         grants it; a backend failure grants it too (every process then asks for itself)."""
+        ...
+
+    async def released(self, key: str, token: str, timeout: float) -> None:
+        """After `claim` refused `token`: return once the holder may have given the right back (its answer may be
+        stored), or after `timeout` seconds at the latest."""
         ...
 
     async def release(self, key: str, token: str) -> None:
@@ -137,6 +143,9 @@ class JsonCache(ABC):
 
     async def claim(self, key: str, token: str, seconds: float) -> bool:
         return True  # only this process reads and writes this cache: nobody else asks
+
+    async def released(self, key: str, token: str, timeout: float) -> None:
+        await asyncio.sleep(timeout)  # never refused: nobody to wait for
 
     async def release(self, key: str, token: str) -> None:
         return None

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.cache import backend
+from app.cache.redis import Wakeups
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -53,6 +54,9 @@ LEASE_FACTOR = 3.0
 # for the others only this many seconds later, time for the upstream to finish with the last request. Not a
 # proof: a starved server can take longer.
 RELEASE_GRACE = 0.025
+# Longest wait for a shared slot before asking again: a release wakes the waiters at once (`Wakeups`); this
+# bounds the wait when that word is lost.
+SLOT_RECHECK = 0.25
 
 # Redis numbers are microseconds: doubles hold them exactly until 2**53 us (year 2255). Times are the Redis
 # server's (`TIME`) unless a test passes its own (ARGV "now" >= 0).
@@ -117,25 +121,34 @@ return 0
 """
 )
 
-# Release a slot after a grace: its holder's lease now ends `grace` from now. ARGV = now, holder, grace.
+# Release a slot, at once or after a grace (its holder's lease then ends `grace` from now), and tell the replicas
+# waiting for one. ARGV = now, holder, grace, channel.
 _RELEASE = (
     _NOW
     + """
-redis.call('ZADD', KEYS[1], 'XX', string.format('%.0f', now + tonumber(ARGV[3])), ARGV[2])
+if tonumber(ARGV[3]) > 0 then
+  redis.call('ZADD', KEYS[1], 'XX', string.format('%.0f', now + tonumber(ARGV[3])), ARGV[2])
+else
+  redis.call('ZREM', KEYS[1], ARGV[2])
+end
+redis.call('PUBLISH', ARGV[4], KEYS[1])
 return 0
 """
 )
 
+# Hold one of `limit` slots. ARGV = now, holder, limit, lease. Answers 0 when held, else the microseconds (at
+# least 1) until the earliest lease ends: exact for a slot released with a grace, an upper bound otherwise.
 _ACQUIRE = (
     _NOW
     + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
-  return 0
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return string.format('%.0f', math.max(1, tonumber(first[2]) - now))
 end
 redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[4])), ARGV[2])
 redis.call('PEXPIRE', KEYS[1], math.floor(tonumber(ARGV[4]) / 1000) + 1000)
-return 1
+return 0
 """
 )
 
@@ -162,6 +175,7 @@ class SharedLimits:
         self._mark = client.register_script(_MARK)
         self._acquire = client.register_script(_ACQUIRE)
         self._release = client.register_script(_RELEASE)
+        self._freed = Wakeups(client, f"{prefix}freed")
 
     @classmethod
     def from_url(cls, url: str, *, lease: float = 30.0) -> SharedLimits:
@@ -211,17 +225,32 @@ class SharedLimits:
 
     async def acquire(self, key: str, holder: str, limit: int) -> bool:
         """Hold one of `limit` slots at `key` as `holder` (for at most the lease); False when all are held."""
-        return bool(await self._acquire(keys=[key], args=[self._now(), holder, limit, self._lease_us]))
+        return await self._try(key, holder, limit) == 0
+
+    async def hold(self, key: str, holder: str, limit: int) -> None:
+        """Hold one of `limit` slots at `key` as `holder`, waiting while all are held: until a release is heard
+        (another replica's or this one's), or the earliest lease ends (a slot given back with a grace), or
+        `SLOT_RECHECK` seconds passed (a release whose word was lost)."""
+        await self._freed.start()
+        while True:
+            freed = self._freed.expect(key)  # before looking: a release right after the look is heard
+            wait = await self._try(key, holder, limit)
+            if wait == 0:
+                freed.cancel()
+                return
+            await self._freed.wait(freed, min(wait, SLOT_RECHECK))
 
     async def release(self, key: str, holder: str, *, grace: float = 0.0) -> None:
         """Give up `holder`'s slot at `key`, to others `grace` seconds from now."""
-        if grace <= 0:
-            await self._client.zrem(key, holder)
-        else:
-            await self._release(keys=[key], args=[self._now(), holder, round(grace * 1e6)])
+        await self._release(keys=[key], args=[self._now(), holder, round(grace * 1e6), self._freed.channel])
 
     async def close(self) -> None:
+        await self._freed.close()
         await self._client.aclose()
+
+    async def _try(self, key: str, holder: str, limit: int) -> float:
+        """0 when `holder` now holds a slot, else the seconds until the earliest lease ends."""
+        return int(await self._acquire(keys=[key], args=[self._now(), holder, limit, self._lease_us])) / 1e6
 
     def _now(self) -> int:
         return -1 if self._clock is None else round(self._clock() * 1e6)

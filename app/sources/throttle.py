@@ -37,7 +37,7 @@ from app.sources.limits import (
 
 log = logging.getLogger(__name__)
 
-# Seconds between two tries for a shared place (concurrency, or a window whose places are all being written).
+# Seconds between two tries for a place in a shared window whose places are all being written (for milliseconds).
 SHARED_POLL = 0.005
 # Weight of the latest request in the moving average of how long a request holds its place.
 HOLD_WEIGHT = 0.2
@@ -295,8 +295,7 @@ class Throttle:
 
         holder = uuid.uuid4().hex
         try:
-            while not await shared.acquire(self._slots_key, holder, self.concurrency):
-                await self._sleep(SHARED_POLL)
+            await shared.hold(self._slots_key, holder, self.concurrency)
             slot.holder = holder
             while (window := self.window) is not None:
                 delay = max(0.0, self._pause_until - self._clock())

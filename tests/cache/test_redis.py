@@ -145,3 +145,35 @@ async def test_a_claim_expires_on_the_server_when_its_holder_never_releases_it(
         assert 0 < await client.pttl("refverify:claim:q") <= 1500
     finally:
         await client.aclose()
+
+
+async def test_a_replica_waiting_for_a_claim_is_woken_by_its_release(redis_url: str) -> None:
+    """No polling: the holder's release announces itself, long before the waiter's own bound on waiting."""
+    first, second = RedisCache.from_url(redis_url), RedisCache.from_url(redis_url)
+    try:
+        assert await first.claim("q", "token-1", 60)
+        assert not await second.claim("q", "token-2", 60)
+        waiting = asyncio.create_task(second.released("q", "token-2", timeout=60))
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        await first.release("q", "token-1")
+        await asyncio.wait_for(waiting, timeout=5)
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_release_wakes_only_the_waiters_on_its_key(redis_url: str) -> None:
+    first, second = RedisCache.from_url(redis_url), RedisCache.from_url(redis_url)
+    try:
+        assert await first.claim("q", "token-1", 60) and await first.claim("other", "token-3", 60)
+        assert not await second.claim("q", "token-2", 60)
+        waiting = asyncio.create_task(second.released("q", "token-2", timeout=60))
+        await first.release("other", "token-3")
+        done, _ = await asyncio.wait({waiting}, timeout=0.05)
+        assert not done
+        await first.release("q", "token-1")
+        await asyncio.wait_for(waiting, timeout=5)
+    finally:
+        await first.close()
+        await second.close()

@@ -184,6 +184,32 @@ async def test_a_slot_released_with_a_grace_frees_for_others_only_after_it(
     assert await b.acquire(key, "b1", 1)
 
 
+async def test_a_refused_slot_says_when_a_slot_given_back_with_a_grace_frees(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
+    a, b = replicas
+    key = a.slots_key("crossref")
+    assert await a.acquire(key, "a1", 1)
+    await a.release(key, "a1", grace=RELEASE_GRACE)
+    assert await b._try(key, "b1", 1) == pytest.approx(RELEASE_GRACE)
+
+
+async def test_a_replica_waiting_for_a_slot_is_woken_by_its_release(
+    replicas: tuple[SharedLimits, SharedLimits], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No polling: the release announces itself, long before the waiter's own bound on waiting."""
+    monkeypatch.setattr("app.sources.limits.SLOT_RECHECK", 60.0)
+    a, b = replicas
+    key = a.slots_key("crossref")
+    assert await a.acquire(key, "a1", 1)
+    waiting = asyncio.create_task(b.hold(key, "b1", 1))
+    done, _ = await asyncio.wait({waiting}, timeout=0.05)
+    assert not done
+    await a.release(key, "a1")
+    await asyncio.wait_for(waiting, timeout=5)
+    assert not await a.acquire(key, "a2", 1)
+
+
 async def test_a_crashed_replicas_slot_frees_itself_after_the_lease(
     replicas: tuple[SharedLimits, SharedLimits], clock: Clock
 ) -> None:
