@@ -52,8 +52,10 @@ LEASE_FACTOR = 3.0
 # An upstream that counts requests in flight lowers its count only after writing an answer. One process bounds
 # that with connections of its own (HttpSource.connections); across replicas, a slot released in Redis is free
 # for the others only this many seconds later, time for the upstream to finish with the last request. Not a
-# proof: a starved server can take longer.
-RELEASE_GRACE = 0.025
+# proof: a starved server can take longer. 25 ms held while waiters polled every 5 ms (they came 0-5 ms late);
+# woken exactly at its end, a waiter's request once reached the simulator (busy on both cores) while it still
+# counted the last one: 40 ms.
+RELEASE_GRACE = 0.04
 # Longest wait for a shared slot before asking again: a release wakes the waiters at once (`Wakeups`); this
 # bounds the wait when that word is lost.
 SLOT_RECHECK = 0.25

@@ -155,6 +155,9 @@ class Throttle:
         self._pause_until = 0.0
         self._waiting = 0
         self._hold = 0.0  # seconds a request holds its place, moving average
+        self._spacing = 0.0  # seconds between two requests let through while others waited, moving average
+        self._last_through = 0.0
+        self._queue_behind = False  # whether requests waited behind the last one let through
         self._learned = 0.0  # margin added after 429s (seconds), until `_learned_at + LEARNED_FOR`
         self._learned_at = -math.inf
         self._lessons = 0  # 429s not yet told to the shared limits
@@ -211,11 +214,12 @@ class Throttle:
     @property
     def backlog(self) -> float:
         """Seconds, about, before a request asking now would leave: the requests waiting here, each taking the
-        window's spacing or, when answers are slow, the time a request holds its place over the concurrency."""
+        window's spacing or, when answers are slow, the time a request holds its place over the concurrency, or
+        what it took lately (other replicas drawing on a shared window leave this one a share of it)."""
         if not self._waiting:
             return 0.0
         rate = self.rate
-        spacing = max(1 / rate if rate < math.inf else 0.0, self._hold / self.concurrency)
+        spacing = max(1 / rate if rate < math.inf else 0.0, self._hold / self.concurrency, self._spacing)
         return self._waiting * spacing
 
     def observe(self, headers: Mapping[str, str]) -> None:
@@ -248,6 +252,9 @@ class Throttle:
         finally:
             self._waiting -= 1
         entered = self._clock()
+        if self._queue_behind:  # this one waited its turn: the time since the last is what a turn takes now
+            self._spacing += HOLD_WEIGHT * (entered - self._last_through - self._spacing)
+        self._last_through, self._queue_behind = entered, self._waiting > 0
         try:
             yield slot
         finally:

@@ -26,7 +26,7 @@ from app.sources.limits import (
     Limits,
     announced_limits,
 )
-from app.sources.throttle import Window
+from app.sources.throttle import Slot, Window
 
 
 class FakeTime:
@@ -354,3 +354,26 @@ async def test_an_upstream_that_counts_requests_in_flight_gets_connections_of_it
     finally:
         await own.aclose()
         await shared.aclose()
+
+
+async def test_the_backlog_counts_turns_at_the_pace_they_came_lately() -> None:
+    """Replicas sharing a window leave each one a share of it: its queue moves slower than the window's rate."""
+    fake = FakeTime()
+    t = throttle(Policy(rate=100, concurrency=100), fake)
+    take, others = t._take, asyncio.Lock()
+
+    async def shared_take(slot: Slot) -> None:
+        async with others:  # other replicas take the turns in between: one comes here every 0.5 s
+            await fake.sleep(0.5)
+            await take(slot)
+
+    t._take = shared_take  # type: ignore[method-assign]
+    assert t.backlog == 0.0
+
+    async def ask() -> None:
+        async with t.slot():
+            pass
+
+    await asyncio.gather(*(ask() for _ in range(30)))
+    t._waiting = 4
+    assert t.backlog == pytest.approx(4 * 0.5, rel=0.01)
