@@ -137,7 +137,7 @@ class Wakeups:
                     subscribed.set_result(None)
                 async for message in pubsub.listen():
                     self._wake(message["data"])
-            except failures() as exc:
+            except Exception as exc:  # a failure, or anything unforeseen: waiters must not wait on a dead task
                 log.warning("listening on %s failed, waking every waiter: %s", self.channel, exc)
                 if not subscribed.done():  # the first subscription failed: waiters look by their bounded waits
                     subscribed.set_result(None)
@@ -197,6 +197,9 @@ class RedisCache(JsonCache):
         except self._failures as exc:
             self._failed("claim", key, exc)
             taken = True
+        except BaseException:
+            expected.cancel()
+            raise
         if taken:
             expected.cancel()
         else:

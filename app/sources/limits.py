@@ -236,7 +236,11 @@ class SharedLimits:
         await self._freed.start()
         while True:
             freed = self._freed.expect(key)  # before looking: a release right after the look is heard
-            wait = await self._try(key, holder, limit)
+            try:
+                wait = await self._try(key, holder, limit)
+            except BaseException:
+                freed.cancel()
+                raise
             if wait == 0:
                 freed.cancel()
                 return

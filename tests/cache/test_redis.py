@@ -177,3 +177,13 @@ async def test_a_release_wakes_only_the_waiters_on_its_key(redis_url: str) -> No
     finally:
         await first.close()
         await second.close()
+
+
+async def test_an_unreachable_server_grants_every_claim_without_waiting(caplog: pytest.LogCaptureFixture) -> None:
+    """Nobody can be told of a release then: every replica asks for itself."""
+    cache = RedisCache.from_url("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    try:
+        assert await asyncio.wait_for(cache.claim("q", "token", 60), timeout=5)
+    finally:
+        await cache.close()
+    assert "listening on refverify:claim:released failed" in caplog.text
