@@ -11,6 +11,9 @@ import pytest
 
 from app.cache import CacheEntry, CacheStats, open_cache
 from app.cache.redis import RedisCache, connect
+from app.lookups import Answer, Lookups
+from app.models import Record
+from app.settings import Settings
 from tests.cache import flush, redis_server
 
 
@@ -187,3 +190,33 @@ async def test_an_unreachable_server_grants_every_claim_without_waiting(caplog: 
     finally:
         await cache.close()
     assert "listening on refverify:claim:released failed" in caplog.text
+
+
+async def test_a_replica_asking_what_another_is_asking_gets_its_answer_when_it_is_stored(
+    redis_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two replicas, one question: one upstream call, and the waiting replica is woken by the release."""
+    monkeypatch.setattr("app.lookups.CLAIM_RECHECK", 60.0)
+    record = Record(source="crossref", title="A paper", doi="10.1000/x")
+    first, second = RedisCache.from_url(redis_url), RedisCache.from_url(redis_url)
+    answering, calls = asyncio.Event(), []
+
+    async def ask() -> Record:
+        calls.append(1)
+        await answering.wait()
+        return record
+
+    try:
+        asking = asyncio.create_task(Lookups(first, settings).resolve("crossref", "doi", "10.1000/x", ask))
+        while not calls:
+            await asyncio.sleep(0)
+        waiting = asyncio.create_task(Lookups(second, settings).resolve("crossref", "doi", "10.1000/x", ask))
+        done, _ = await asyncio.wait({waiting}, timeout=0.05)
+        assert not done
+        answering.set()
+        assert await asyncio.wait_for(asking, timeout=5) == Answer(record, False)
+        assert await asyncio.wait_for(waiting, timeout=5) == Answer(record, True)
+    finally:
+        await first.close()
+        await second.close()
+    assert len(calls) == 1
