@@ -225,9 +225,10 @@ class SharedLimits:
         """The request holding `token`'s place was written now: the place frees `period` seconds from now."""
         await self._mark(keys=[key, f"{key}:writing"], args=[self._now(), token, round(period * 1e6)])
 
-    async def acquire(self, key: str, holder: str, limit: int) -> bool:
-        """Hold one of `limit` slots at `key` as `holder` (for at most the lease); False when all are held."""
-        return await self._try(key, holder, limit) == 0
+    async def acquire(self, key: str, holder: str, limit: int) -> float:
+        """Hold one of `limit` slots at `key` as `holder` (for at most the lease): 0 when it is held now, else the
+        seconds until the earliest lease ends (exact for a slot given back with a grace)."""
+        return int(await self._acquire(keys=[key], args=[self._now(), holder, limit, self._lease_us])) / 1e6
 
     async def hold(self, key: str, holder: str, limit: int) -> None:
         """Hold one of `limit` slots at `key` as `holder`, waiting while all are held: until a release is heard
@@ -237,7 +238,7 @@ class SharedLimits:
         while True:
             freed = self._freed.expect(key)  # before looking: a release right after the look is heard
             try:
-                wait = await self._try(key, holder, limit)
+                wait = await self.acquire(key, holder, limit)
             except BaseException:
                 freed.cancel()
                 raise
@@ -253,10 +254,6 @@ class SharedLimits:
     async def close(self) -> None:
         await self._freed.close()
         await self._client.aclose()
-
-    async def _try(self, key: str, holder: str, limit: int) -> float:
-        """0 when `holder` now holds a slot, else the seconds until the earliest lease ends."""
-        return int(await self._acquire(keys=[key], args=[self._now(), holder, limit, self._lease_us])) / 1e6
 
     def _now(self) -> int:
         return -1 if self._clock is None else round(self._clock() * 1e6)
