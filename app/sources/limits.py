@@ -6,9 +6,10 @@ the time scale of a simulated upstream.
 
 - rate: `refverify:window:<source>[:<bucket>]` is a sliding window, a ZSET of the requests sent within it scored
   by when each stops counting (microseconds on the Redis server's clock, `TIME`, so replicas' clocks do not
-  matter), beside `...:writing` (let through, not yet written, scored by lease expiry), `...:pause`
-  (Retry-After) and `...:margin` (widened by 429s); one Lua script takes a place or says how long to wait,
-  another marks a request written;
+  matter), beside `...:writing` (let through, not yet written, scored by lease expiry), `...:due` (places taken
+  over from a request still counting, scored by when they may be used), `...:pause` (Retry-After) and
+  `...:margin` (widened by 429s); one Lua script takes a place, now or when the earliest one frees, another
+  marks a request written;
 - concurrency: `refverify:slots:<source>` is a counting semaphore, a ZSET of holder ids scored by lease expiry;
   the acquiring script purges expired holders first, so a crashed replica's slots free themselves after `lease`.
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.cache import backend
 from app.cache.redis import Wakeups
@@ -70,49 +71,66 @@ if now < 0 then
 end
 """
 
-# A place in the window: KEYS = sent (ZSET token -> end of its place), writing (ZSET token -> lease expiry),
-# pause (time before which nothing leaves), margin (what 429s taught, shared). ARGV = now, token, limit, delay,
-# poll, lease, lesson (margin to add), most (largest margin to learn), kept (seconds the margin is kept). Answers
-# {wait, margin}: wait 0 when the place is taken, else the microseconds to wait before asking again.
+# A place in the window: KEYS = sent (ZSET token -> end of its place), writing (ZSET token -> lease expiry), due
+# (ZSET token -> when a place taken over may be used), pause (time before which nothing leaves), margin (what 429s
+# taught, shared). ARGV = now, token, limit, delay, poll, lease, lesson (margin to add), most (largest margin to
+# learn), kept (seconds the margin is kept). Answers {wait, margin, held}: held 1 when the place is the token's
+# once `wait` microseconds have passed (0: now), else 0 and the wait before asking again (a pause, or `poll`
+# when every place is held by a request still being written). A full window hands the place that frees first to
+# the token at once, so the requests waiting in every replica queue in the order they asked, each sent when its
+# place frees without asking again.
 _ADMIT = (
     _NOW
     + """
-local margin = tonumber(redis.call('GET', KEYS[4]) or '0')
+local margin = tonumber(redis.call('GET', KEYS[5]) or '0')
 if tonumber(ARGV[7]) > 0 then
   margin = math.min(tonumber(ARGV[8]), margin + tonumber(ARGV[7]))
-  redis.call('SET', KEYS[4], string.format('%.0f', margin), 'EX', ARGV[9])
+  redis.call('SET', KEYS[5], string.format('%.0f', margin), 'EX', ARGV[9])
 end
 local learned = string.format('%.0f', margin)
-local pause = tonumber(redis.call('GET', KEYS[3]) or '0')
+local pause = tonumber(redis.call('GET', KEYS[4]) or '0')
 local delay = tonumber(ARGV[4])
 if delay > 0 and now + delay > pause then
   pause = now + delay
-  redis.call('SET', KEYS[3], string.format('%.0f', pause), 'PX', math.floor(delay / 1000) + 1000)
+  redis.call('SET', KEYS[4], string.format('%.0f', pause), 'PX', math.floor(delay / 1000) + 1000)
 end
 if pause > now then
-  return {string.format('%.0f', pause - now), learned}
+  return {string.format('%.0f', pause - now), learned, 0}
 end
+local lease = tonumber(ARGV[6])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now))
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', string.format('%.0f', now - lease))
+local due = redis.call('ZSCORE', KEYS[3], ARGV[2])
+if due then
+  return {string.format('%.0f', math.max(0, tonumber(due) - now)), learned, 1}
+end
 if redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) < tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[2], string.format('%.0f', now + tonumber(ARGV[6])), ARGV[2])
-  redis.call('PEXPIRE', KEYS[2], math.floor(tonumber(ARGV[6]) / 1000) + 1000)
-  return {'0', learned}
+  redis.call('ZADD', KEYS[2], string.format('%.0f', now + lease), ARGV[2])
+  redis.call('PEXPIRE', KEYS[2], math.floor(lease / 1000) + 1000)
+  return {'0', learned, 1}
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if first[2] then
-  return {string.format('%.0f', tonumber(first[2]) - now), learned}
+  local frees = tonumber(first[2])
+  redis.call('ZREM', KEYS[1], first[1])
+  redis.call('ZADD', KEYS[2], string.format('%.0f', frees + lease), ARGV[2])
+  redis.call('PEXPIRE', KEYS[2], math.floor((frees - now + lease) / 1000) + 1000)
+  redis.call('ZADD', KEYS[3], string.format('%.0f', frees), ARGV[2])
+  redis.call('PEXPIRE', KEYS[3], math.floor((frees - now + lease) / 1000) + 1000)
+  return {string.format('%.0f', frees - now), learned, 1}
 end
-return {ARGV[5], learned}
+return {ARGV[5], learned, 0}
 """
 )
 
-# The request holding the place `token` was written now: its place ends `period` from now. ARGV = now, token,
-# period.
+# The request holding the place `token` was written now: its place ends `period` from now. KEYS = sent, writing,
+# due. ARGV = now, token, period.
 _MARK = (
     _NOW
     + """
 redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
 local finish = now + tonumber(ARGV[3])
 local old = redis.call('ZSCORE', KEYS[1], ARGV[2])
 if not old or tonumber(old) < finish then
@@ -153,6 +171,16 @@ redis.call('PEXPIRE', KEYS[1], math.floor(tonumber(ARGV[4]) / 1000) + 1000)
 return 0
 """
 )
+
+
+class Admission(NamedTuple):
+    """A shared window's answer to a request for a place: `held`, the place is the request's once `wait` seconds
+    have passed (0: now); else ask again after `wait` (a pause, or every place held by a request still being
+    written). `margin`: the seconds 429s taught the replicas."""
+
+    wait: float
+    margin: float
+    held: bool
 
 
 class SharedLimits:
@@ -201,12 +229,12 @@ class SharedLimits:
         poll: float = 0.005,
         lesson: float = 0.0,
         most: float = MAX_LEARNED_MARGIN,
-    ) -> tuple[float, float]:
+    ) -> Admission:
         """Take a place for `token` in the window at `key` (at most `limit` places), unless a pause of at least
-        `delay` seconds from now (Retry-After) holds every request back. Adds `lesson` seconds to the margin the
-        replicas learnt from 429s (up to `most`). Answers the seconds to wait (0: the place is taken; `poll`
-        when every place is held by a request still being written) and the learnt margin."""
-        keys = [key, f"{key}:writing", f"{key}:pause", f"{key}:margin"]
+        `delay` seconds from now (Retry-After) holds every request back. A full window gives the token the
+        place that frees first, to use once it has. Adds `lesson` seconds to the margin the replicas learnt from
+        429s (up to `most`)."""
+        keys = [key, f"{key}:writing", f"{key}:due", f"{key}:pause", f"{key}:margin"]
         args: list[str | int] = [
             self._now(),
             token,
@@ -218,12 +246,12 @@ class SharedLimits:
             round(most * 1e6),
             round(LEARNED_FOR),
         ]
-        wait, margin = await self._admit(keys=keys, args=args)
-        return int(wait) / 1e6, int(margin) / 1e6
+        wait, margin, held = await self._admit(keys=keys, args=args)
+        return Admission(int(wait) / 1e6, int(margin) / 1e6, bool(held))
 
     async def mark(self, key: str, token: str, period: float) -> None:
         """The request holding `token`'s place was written now: the place frees `period` seconds from now."""
-        await self._mark(keys=[key, f"{key}:writing"], args=[self._now(), token, round(period * 1e6)])
+        await self._mark(keys=[key, f"{key}:writing", f"{key}:due"], args=[self._now(), token, round(period * 1e6)])
 
     async def acquire(self, key: str, holder: str, limit: int) -> float:
         """Hold one of `limit` slots at `key` as `holder` (for at most the lease): 0 when it is held now, else the

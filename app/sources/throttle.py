@@ -274,7 +274,11 @@ class Throttle:
                 if self._shared is None or not await self._take_shared(self._shared, slot):
                     await self._take_local(slot)
         except BaseException:
-            await self._leave(slot)
+            try:
+                if slot.placed is not None and not slot.written:  # a place taken over, never used: from now
+                    await slot.sent()
+            finally:
+                await self._leave(slot)
             raise
 
     async def _take_local(self, slot: Slot) -> None:
@@ -307,15 +311,17 @@ class Throttle:
             while (window := self.window) is not None:
                 delay = max(0.0, self._pause_until - self._clock())
                 lesson, self._lessons = self._lessons * LEARN_STEP, 0
-                wait, learned = await shared.admit(
+                admission = await shared.admit(
                     self._rate_key, slot.token, window.limit, delay=delay, poll=SHARED_POLL, lesson=lesson
                 )
-                if learned > self.learned:  # what other replicas' 429s taught
-                    self._learned, self._learned_at = learned, self._clock()
-                if wait <= 0:
-                    slot.placed = "shared"
+                if admission.margin > self.learned:  # what other replicas' 429s taught
+                    self._learned, self._learned_at = admission.margin, self._clock()
+                if admission.held:
+                    slot.placed = "shared"  # from here on, a failure marks the place sent (`_take`)
+                    if admission.wait > 0:
+                        await self._sleep(admission.wait)
                     break
-                await self._sleep(wait)
+                await self._sleep(admission.wait)
         except failures() as exc:
             log.warning("shared limits unavailable (%s); throttling %s in this process only", exc, self._rate_key)
             return False

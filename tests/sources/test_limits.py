@@ -86,6 +86,68 @@ async def test_two_replicas_together_keep_to_one_window(
     assert (await b.admit(key, "t3", 3))[0] == 0
 
 
+async def test_a_full_window_gives_each_asker_the_next_place_to_free_in_the_order_they_asked(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
+    a, b = replicas
+    key = a.rate_key("crossref")
+    for i in range(2):
+        assert (await a.admit(key, f"t{i}", 2)).held
+        await a.mark(key, f"t{i}", 1.0)
+        clock.now += 0.25
+    first, second = await b.admit(key, "b", 2), await a.admit(key, "a", 2)
+    assert (first.held, first.wait) == (True, pytest.approx(0.5))  # t0's place, from its end
+    assert (second.held, second.wait) == (True, pytest.approx(0.75))  # then t1's
+    clock.now += 0.5
+    assert await b.admit(key, "b", 2) == (0, 0, True)  # asking again changes nothing
+    assert not (await a.admit(key, "late", 2)).held  # both places are the askers' now, being written
+
+
+async def test_a_throttle_waiting_its_turn_in_a_full_shared_window_asks_redis_once(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
+    sleep = Waits(clock)
+    first, second = (shared_throttle(Policy(rate=1, concurrency=5), r, sleep, clock) for r in replicas)
+    async with first.slot() as slot:
+        await slot.sent()
+    asks = 0
+    admit = second._shared.admit  # type: ignore[union-attr]
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        nonlocal asks
+        asks += 1
+        return await admit(*args, **kwargs)  # type: ignore[arg-type]
+
+    second._shared.admit = counted  # type: ignore[union-attr,method-assign]
+    async with second.slot():
+        pass
+    assert asks == 1
+    assert sleep.seconds == [pytest.approx(margin(1.0))]
+
+
+async def test_a_place_taken_over_but_never_used_counts_from_when_it_was_given_up(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
+    """Not for the whole lease: a request cancelled while it waits for its place (its deadline) frees it one
+    period later."""
+    owner, other = replicas
+    throttle = shared_throttle(Policy(rate=1, concurrency=5), owner, Waits(clock), clock)
+    key = owner.rate_key("crossref")
+    async with throttle.slot() as slot:
+        await slot.sent()
+
+    async def never(seconds: float) -> None:
+        await asyncio.Event().wait()
+
+    throttle._sleep = never
+    waiting = asyncio.create_task(throttle.slot().__aenter__())
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert (await other.admit(key, "next", 1)).wait == pytest.approx(margin(1.0))
+
+
 async def test_windows_of_two_buckets_are_separate(replicas: tuple[SharedLimits, SharedLimits]) -> None:
     a, b = replicas
     assert (await a.admit(a.rate_key("crossref"), "x", 1))[0] == 0
