@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 # Seconds between two tries for a place in a shared window whose places are all being written (for milliseconds).
 SHARED_POLL = 0.005
+# Seconds before its place frees that a request waiting in a shared window asks for a shared concurrency slot:
+# time for the round trip to Redis.
+SLOT_LEAD = 0.01
 # Weight of the latest request in the moving average of how long a request holds its place.
 HOLD_WEIGHT = 0.2
 
@@ -301,13 +304,12 @@ class Throttle:
                 await self._written.wait()
 
     async def _take_shared(self, shared: SharedLimits, slot: Slot) -> bool:
-        """Take a shared concurrency slot, then a place in the shared window; False when Redis failed."""
+        """Take a place in the shared window, then, as it is about to free, a shared concurrency slot; False when
+        Redis failed."""
         from app.cache.redis import failures
 
-        holder = uuid.uuid4().hex
         try:
-            await shared.hold(self._slots_key, holder, self.concurrency)
-            slot.holder = holder
+            due = self._clock()
             while (window := self.window) is not None:
                 delay = max(0.0, self._pause_until - self._clock())
                 lesson, self._lessons = self._lessons * LEARN_STEP, 0
@@ -318,10 +320,19 @@ class Throttle:
                     self._learned, self._learned_at = admission.margin, self._clock()
                 if admission.held:
                     slot.placed = "shared"  # from here on, a failure marks the place sent (`_take`)
-                    if admission.wait > 0:
-                        await self._sleep(admission.wait)
+                    due += admission.wait
                     break
                 await self._sleep(admission.wait)
+                due = self._clock()
+            # A slot held while its place is still in use by another request (replicas queue for the places
+            # together) would keep a request with a place from going out: taken just before the place frees.
+            if (early := due - self._clock() - SLOT_LEAD) > 0:
+                await self._sleep(early)
+            holder = uuid.uuid4().hex
+            await shared.hold(self._slots_key, holder, self.concurrency)
+            slot.holder = holder
+            if (left := due - self._clock()) > 0:
+                await self._sleep(left)
         except failures() as exc:
             log.warning("shared limits unavailable (%s); throttling %s in this process only", exc, self._rate_key)
             return False
