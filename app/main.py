@@ -4,6 +4,7 @@ collector's pace) and hands them to routes as typed state."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +16,7 @@ from fastapi import FastAPI
 
 from app.api import jobs, problems, routes
 from app.batch import Backlog, JobRunner
-from app.cache import StoreUnavailable, open_cache
+from app.cache import Cache, StoreUnavailable, open_cache
 from app.jobs import JobStore, open_job_store
 from app.lookups import Lookups
 from app.observability import Metrics, RequestObserver
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
                 )
                 metrics.jobs_running.set_function(lambda: len(runner.running))
                 cache_metrics = metrics.watch_cache(cache)
+                # What the first lookup would wait for in a shared store (subscriptions, scripts), opened meanwhile.
+                preparing = asyncio.create_task(_prepare(cache, upstream_limits))
                 try:
                     await _resume(runner)
                     yield State(
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
                     )
                 finally:
                     # Cancelled jobs stay unfinished in the store: the next start resumes them.
+                    preparing.cancel()
                     await runner.close()
                     await store.close()
                     await cache.close()
@@ -115,6 +119,11 @@ def create_app(settings: Settings | None = None, *, transport: httpx.AsyncBaseTr
     problems.install(app)
     app.add_middleware(RequestObserver, metrics=metrics)
     return app
+
+
+async def _prepare(cache: Cache, limits: Limits) -> None:
+    await cache.prepare()
+    await limits.prepare()
 
 
 async def _resume(runner: JobRunner) -> None:

@@ -76,6 +76,11 @@ class Cache(Protocol):
         """Give the right back (only if `token` still holds it): after the answer is stored, or after a failure."""
         ...
 
+    async def prepare(self) -> None:
+        """Open ahead what the first lookup would wait for (a shared store's subscriptions and scripts); never
+        raises: a store that does not answer yet is asked again by each lookup."""
+        ...
+
     async def close(self) -> None:
         """Release connections and threads. Idempotent."""
         ...
@@ -149,6 +154,9 @@ class JsonCache(ABC):
 
     async def release(self, key: str, token: str) -> None:
         return None
+
+    async def prepare(self) -> None:
+        return None  # nothing opened ahead: a backend that shares nothing waits for nothing
 
     def stats(self) -> CacheStats:
         return CacheStats(hits=self._hits, misses=self._misses, errors=self._errors)

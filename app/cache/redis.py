@@ -219,6 +219,13 @@ class RedisCache(JsonCache):
         except self._failures as exc:  # the claim expires by itself
             self._failed("release", key, exc)
 
+    async def prepare(self) -> None:
+        await self._released.start()
+        try:
+            await self._client.script_load(_RELEASE)
+        except self._failures as exc:  # loaded by the first release instead
+            self._failed("prepare", "scripts", exc)
+
     async def close(self) -> None:
         if not self._closed:
             self._closed = True

@@ -18,6 +18,7 @@ Scripts run atomically on the server (https://redis.io/docs/latest/develop/inter
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from app.settings import Settings
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+
+log = logging.getLogger(__name__)
 
 # Share of every documented rate used at most: the window kept is this much longer than the upstream's. A long
 # window (DataCite's 5 minutes) needs no more than this.
@@ -279,6 +282,18 @@ class SharedLimits:
         """Give up `holder`'s slot at `key`, to others `grace` seconds from now."""
         await self._release(keys=[key], args=[self._now(), holder, round(grace * 1e6), self._freed.channel])
 
+    async def prepare(self) -> None:
+        """Subscribe to releases and load the scripts now, not at the first request (a failure is logged: the
+        first request then does both)."""
+        from app.cache.redis import failures
+
+        await self._freed.start()
+        try:
+            for script in (_ADMIT, _MARK, _ACQUIRE, _RELEASE):
+                await self._client.script_load(script)
+        except failures() as exc:
+            log.warning("could not load the shared limits' scripts ahead: %s", exc)
+
     async def close(self) -> None:
         await self._freed.close()
         await self._client.aclose()
@@ -303,6 +318,10 @@ class Limits:
         if settings.throttle and backend(settings.cache_url) == "redis":
             shared = SharedLimits.from_url(settings.cache_url, lease=LEASE_FACTOR * settings.request_timeout)
         return cls(time_scale=scale, shared=shared)
+
+    async def prepare(self) -> None:
+        if self.shared is not None:
+            await self.shared.prepare()
 
     async def close(self) -> None:
         if self.shared is not None:
