@@ -320,7 +320,7 @@ class Throttle:
                     self._learned, self._learned_at = admission.margin, self._clock()
                 if admission.held:
                     slot.placed = "shared"  # from here on, a failure marks the place sent (`_take`)
-                    due += admission.wait
+                    due = self._clock() + admission.wait  # counted from the answer: never before the place frees
                     break
                 await self._sleep(admission.wait)
                 due = self._clock()

@@ -125,6 +125,25 @@ async def test_a_throttle_waiting_its_turn_in_a_full_shared_window_asks_redis_on
     assert sum(sleep.seconds) == pytest.approx(margin(1.0))
 
 
+async def test_a_place_taken_over_is_used_no_earlier_than_it_frees_however_late_redis_ran_the_script(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
+    sleep = Waits(clock)
+    first, second = (shared_throttle(Policy(rate=1, concurrency=5), r, sleep, clock) for r in replicas)
+    start = clock.now
+    async with first.slot() as slot:
+        await slot.sent()
+    admit = second._shared.admit  # type: ignore[union-attr]
+
+    async def slow(*args: object, **kwargs: object) -> object:
+        clock.now += 0.05  # the request reached Redis late (a busy event loop, a slow network)
+        return await admit(*args, **kwargs)  # type: ignore[arg-type]
+
+    second._shared.admit = slow  # type: ignore[union-attr,method-assign]
+    async with second.slot():
+        assert clock.now - start >= margin(1.0) - 1e-6
+
+
 async def test_a_place_taken_over_but_never_used_counts_from_when_it_was_given_up(
     replicas: tuple[SharedLimits, SharedLimits], clock: Clock
 ) -> None:
