@@ -127,14 +127,15 @@ return {ARGV[5], learned, 0}
 """
 )
 
-# The request holding the place `token` was written now: its place ends `period` from now. KEYS = sent, writing,
-# due. ARGV = now, token, period.
+# The request holding the place `token` was written `ago` before the mark was sent: its place ends `period` after
+# that, on this clock (the trip here makes it later, never earlier). KEYS = sent, writing, due. ARGV = now, token,
+# period, ago.
 _MARK = (
     _NOW
     + """
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
-local finish = now + tonumber(ARGV[3])
+local finish = now - tonumber(ARGV[4] or '0') + tonumber(ARGV[3])
 local old = redis.call('ZSCORE', KEYS[1], ARGV[2])
 if not old or tonumber(old) < finish then
   redis.call('ZADD', KEYS[1], string.format('%.0f', finish), ARGV[2])
@@ -252,9 +253,11 @@ class SharedLimits:
         wait, margin, held = await self._admit(keys=keys, args=args)
         return Admission(int(wait) / 1e6, int(margin) / 1e6, bool(held))
 
-    async def mark(self, key: str, token: str, period: float) -> None:
-        """The request holding `token`'s place was written now: the place frees `period` seconds from now."""
-        await self._mark(keys=[key, f"{key}:writing", f"{key}:due"], args=[self._now(), token, round(period * 1e6)])
+    async def mark(self, key: str, token: str, period: float, *, ago: float = 0.0) -> None:
+        """The request holding `token`'s place was written `ago` seconds before this was sent: the place frees
+        `period` seconds after that (counted on Redis's clock from when the script runs, so never early)."""
+        keys = [key, f"{key}:writing", f"{key}:due"]
+        await self._mark(keys=keys, args=[self._now(), token, round(period * 1e6), round(ago * 1e6)])
 
     async def acquire(self, key: str, holder: str, limit: int) -> float:
         """Hold one of `limit` slots at `key` as `holder` (for at most the lease): 0 when it is held now, else the

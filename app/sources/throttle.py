@@ -110,9 +110,11 @@ class Slot:
 
     async def trace(self, event: str, info: Mapping[str, Any]) -> None:
         # "http11.send_request_body.complete" (or ".failed": httpcore then still reads an answer). A redirect's
-        # next hop calls it again, which moves the place's end later.
-        if "send_request_body." in event and not event.endswith(".started"):
-            await self.sent()
+        # next hop calls it again, which moves the place's end later. Over aiohttp the hook runs just before the
+        # request's bytes are written, which waits for it: it never waits for Redis.
+        written = "send_request_body." in event and not event.endswith(".started")
+        if written and self._throttle is not None and self.placed is not None:
+            await self._throttle._mark(self, wait=False)
 
     async def sent(self) -> None:
         """The request has been written now: its place ends one window period from now."""
@@ -166,6 +168,7 @@ class Throttle:
         self._lessons = 0  # 429s not yet told to the shared limits
         self._shared: SharedLimits | None = None
         self._rate_key = self._slots_key = ""
+        self._marking: set[asyncio.Task[None]] = set()  # shared marks on their way to Redis
 
     def bind(self, limits: Limits, source: str, bucket: str | None = None) -> None:
         """Run on `limits`: its time scale and, when it has them, the shared limits of `source` (`bucket` names
@@ -338,20 +341,36 @@ class Throttle:
             return False
         return True
 
-    async def _mark(self, slot: Slot) -> None:
+    async def _mark(self, slot: Slot, *, wait: bool = True) -> None:
+        """`slot`'s request was written now: its place ends one period from now. In a shared window the mark
+        takes a trip to Redis; unless `wait`, it is sent in the background and counts from now all the same."""
         window = self.window
         period = window.period if window is not None else 0.0
         slot.written = True
+        written = self._clock()
         if slot.placed == "shared" and self._shared is not None:
-            from app.cache.redis import failures
+            marking = self._mark_shared(self._shared, slot.token, period, written)
+            if wait:
+                await marking
+            else:
+                task = asyncio.get_running_loop().create_task(marking)
+                self._marking.add(task)
+                task.add_done_callback(self._marking.discard)
+            return
+        self._end(slot.token, written + period)
 
-            try:
-                await self._shared.mark(self._rate_key, slot.token, period)
-                return
-            except failures() as exc:  # the place's lease frees it later; this process counts it meanwhile
-                log.warning("could not mark a request to %s as sent: %s", self._rate_key, exc)
-        self._writing.discard(slot.token)
-        self._ends[slot.token] = self._clock() + period
+    async def _mark_shared(self, shared: SharedLimits, token: str, period: float, written: float) -> None:
+        from app.cache.redis import failures
+
+        try:
+            await shared.mark(self._rate_key, token, period, ago=max(0.0, self._clock() - written))
+        except failures() as exc:  # the place's lease frees it later; this process counts it meanwhile
+            log.warning("could not mark a request to %s as sent: %s", self._rate_key, exc)
+            self._end(token, written + period)
+
+    def _end(self, token: str, end: float) -> None:
+        self._writing.discard(token)
+        self._ends[token] = end
         self._written.set()
 
     async def _leave(self, slot: Slot) -> None:

@@ -144,6 +144,32 @@ async def test_a_place_taken_over_is_used_no_earlier_than_it_frees_however_late_
         assert clock.now - start >= margin(1.0) - 1e-6
 
 
+async def test_the_write_hook_of_a_request_in_a_shared_window_does_not_wait_for_redis(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
+    """aiohttp writes the request's bytes only once the hook returns: a hook waiting for Redis would write them
+    after the place's end was counted. The mark goes in the background and still counts from the hook."""
+    owner, other = replicas
+    throttle = shared_throttle(Policy(rate=1, concurrency=5), owner, Waits(clock), clock)
+    key = owner.rate_key("crossref")
+    redis_answers = asyncio.Event()
+    mark = owner.mark
+
+    async def slow(*args: object, **kwargs: object) -> None:
+        await redis_answers.wait()
+        await mark(*args, **kwargs)  # type: ignore[arg-type]
+
+    owner.mark = slow  # type: ignore[method-assign]
+    start = clock.now
+    async with throttle.slot() as slot:
+        await asyncio.wait_for(slot.trace("http11.send_request_body.complete", {}), timeout=1)
+        clock.now += 0.2  # the answer comes 0.2 s after the write
+        redis_answers.set()
+    await asyncio.gather(*throttle._marking)
+    assert clock.now + (await other.admit(key, "next", 1)).wait >= start + margin(1.0) - 1e-6  # never early
+    assert not throttle._marking
+
+
 async def test_a_place_taken_over_but_never_used_counts_from_when_it_was_given_up(
     replicas: tuple[SharedLimits, SharedLimits], clock: Clock
 ) -> None:
