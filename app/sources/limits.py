@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -60,6 +62,9 @@ LEASE_FACTOR = 3.0
 # woken exactly at its end, a waiter's request once reached the simulator (busy on both cores) while it still
 # counted the last one: 40 ms.
 RELEASE_GRACE = 0.04
+# Seconds of round trips to Redis from which a replica reckons where Redis's clock stands against its own: long
+# enough to have met a fast trip, short enough that the two clocks do not drift apart meanwhile.
+OFFSET_WINDOW = 5.0
 # Longest wait for a shared slot before asking again: a release wakes the waiters at once (`Wakeups`); this
 # bounds the wait when that word is lost.
 SLOT_RECHECK = 0.25
@@ -77,7 +82,7 @@ end
 # A place in the window: KEYS = sent (ZSET token -> end of its place), writing (ZSET token -> lease expiry), due
 # (ZSET token -> when a place taken over may be used), pause (time before which nothing leaves), margin (what 429s
 # taught, shared). ARGV = now, token, limit, delay, poll, lease, lesson (margin to add), most (largest margin to
-# learn), kept (seconds the margin is kept). Answers {wait, margin, held}: held 1 when the place is the token's
+# learn), kept (seconds the margin is kept). Answers {wait, margin, held, now}: held 1 when the place is the token's
 # once `wait` microseconds have passed (0: now), else 0 and the wait before asking again (a pause, or `poll`
 # when every place is held by a request still being written). A full window hands the place that frees first to
 # the token at once, so the requests waiting in every replica queue in the order they asked, each sent when its
@@ -98,7 +103,7 @@ if delay > 0 and now + delay > pause then
   redis.call('SET', KEYS[4], string.format('%.0f', pause), 'PX', math.floor(delay / 1000) + 1000)
 end
 if pause > now then
-  return {string.format('%.0f', pause - now), learned, 0}
+  return {string.format('%.0f', pause - now), learned, 0, string.format('%.0f', now)}
 end
 local lease = tonumber(ARGV[6])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
@@ -106,12 +111,12 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now))
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', string.format('%.0f', now - lease))
 local due = redis.call('ZSCORE', KEYS[3], ARGV[2])
 if due then
-  return {string.format('%.0f', math.max(0, tonumber(due) - now)), learned, 1}
+  return {string.format('%.0f', math.max(0, tonumber(due) - now)), learned, 1, string.format('%.0f', now)}
 end
 if redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) < tonumber(ARGV[3]) then
   redis.call('ZADD', KEYS[2], string.format('%.0f', now + lease), ARGV[2])
   redis.call('PEXPIRE', KEYS[2], math.floor(lease / 1000) + 1000)
-  return {'0', learned, 1}
+  return {'0', learned, 1, string.format('%.0f', now)}
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if first[2] then
@@ -121,21 +126,24 @@ if first[2] then
   redis.call('PEXPIRE', KEYS[2], math.floor((frees - now + lease) / 1000) + 1000)
   redis.call('ZADD', KEYS[3], string.format('%.0f', frees), ARGV[2])
   redis.call('PEXPIRE', KEYS[3], math.floor((frees - now + lease) / 1000) + 1000)
-  return {string.format('%.0f', frees - now), learned, 1}
+  return {string.format('%.0f', frees - now), learned, 1, string.format('%.0f', now)}
 end
-return {ARGV[5], learned, 0}
+return {ARGV[5], learned, 0, string.format('%.0f', now)}
 """
 )
 
-# The request holding the place `token` was written `ago` before the mark was sent: its place ends `period` after
-# that, on this clock (the trip here makes it later, never earlier). KEYS = sent, writing, due. ARGV = now, token,
-# period, ago.
+# The request holding the place `token` was written at `written` (this clock; at the latest now, and now when 0):
+# its place ends `period` after that. KEYS = sent, writing, due. ARGV = now, token, period, written.
 _MARK = (
     _NOW
     + """
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
-local finish = now - tonumber(ARGV[4] or '0') + tonumber(ARGV[3])
+local written = tonumber(ARGV[4])
+if written <= 0 or written > now then
+  written = now
+end
+local finish = written + tonumber(ARGV[3])
 local old = redis.call('ZSCORE', KEYS[1], ARGV[2])
 if not old or tonumber(old) < finish then
   redis.call('ZADD', KEYS[1], string.format('%.0f', finish), ARGV[2])
@@ -179,18 +187,46 @@ return 0
 
 class Admission(NamedTuple):
     """A shared window's answer to a request for a place: `held`, the place is the request's once `wait` seconds
-    have passed (0: now); else ask again after `wait` (a pause, or every place held by a request still being
-    written). `margin`: the seconds 429s taught the replicas."""
+    have passed (0: now), which is at `at` on the replica's clock at the earliest; else ask again after `wait` (a
+    pause, or every place held by a request still being written). `margin`: the seconds 429s taught the
+    replicas."""
 
     wait: float
     margin: float
     held: bool
+    at: float
+
+
+class Offsets:
+    """Where Redis's clock stands against this replica's, from the round trips of the last `OFFSET_WINDOW`
+    seconds, as NTP reckons it: a script ran after it was sent and before its answer came back, so Redis's time
+    minus the local time of sending is at least the offset, and minus the local time of the answer at most. The
+    smallest of the first and the largest of the second are the tightest bounds: a request's write translated with
+    the one is never earlier on Redis's clock than it was, a time on Redis's clock translated back with the other
+    never earlier here."""
+
+    def __init__(self) -> None:
+        self._seen: deque[tuple[float, float, float]] = deque()  # (local time, at least, at most)
+
+    def add(self, sent: float, redis_now: float, answered: float) -> None:
+        self._seen.append((answered, redis_now - answered, redis_now - sent))
+        while self._seen and self._seen[0][0] < answered - OFFSET_WINDOW:
+            self._seen.popleft()
+
+    def to_redis(self, local: float) -> float | None:
+        """`local` on Redis's clock, late by the fastest trip seen; None with no trip lately."""
+        return local + min(most for _, _, most in self._seen) if self._seen else None
+
+    def to_local(self, redis: float) -> float:
+        """`redis` on this clock, late by the fastest answer seen (the last trip's at least)."""
+        return redis - max(least for _, least, _ in self._seen)
 
 
 class SharedLimits:
     """Rate windows and concurrency semaphores in one Redis, shared by every replica using it.
 
-    `clock` (seconds) replaces the Redis server's `TIME`, for tests; in service it stays None.
+    `clock` (seconds) replaces the Redis server's `TIME`, for tests; in service it stays None. `local` is the
+    replica's clock, the throttles' (default: `clock` when given, else `time.monotonic`).
     """
 
     def __init__(
@@ -199,11 +235,14 @@ class SharedLimits:
         *,
         lease: float = 30.0,
         clock: Callable[[], float] | None = None,
+        local: Callable[[], float] | None = None,
         prefix: str = "refverify:",
     ) -> None:
         self._client = client
         self._lease_us = round(lease * 1e6)
         self._clock = clock
+        self._local = local or clock or time.monotonic
+        self._offsets = Offsets()
         self._prefix = prefix
         self._admit = client.register_script(_ADMIT)
         self._mark = client.register_script(_MARK)
@@ -250,14 +289,20 @@ class SharedLimits:
             round(most * 1e6),
             round(LEARNED_FOR),
         ]
-        wait, margin, held = await self._admit(keys=keys, args=args)
-        return Admission(int(wait) / 1e6, int(margin) / 1e6, bool(held))
+        sent = self._local()
+        wait, margin, held, now = await self._admit(keys=keys, args=args)
+        self._offsets.add(sent, int(now) / 1e6, self._local())
+        at = self._offsets.to_local((int(now) + int(wait)) / 1e6)
+        return Admission(int(wait) / 1e6, int(margin) / 1e6, bool(held), at)
 
-    async def mark(self, key: str, token: str, period: float, *, ago: float = 0.0) -> None:
-        """The request holding `token`'s place was written `ago` seconds before this was sent: the place frees
-        `period` seconds after that (counted on Redis's clock from when the script runs, so never early)."""
+    async def mark(self, key: str, token: str, period: float, *, written: float | None = None) -> None:
+        """The request holding `token`'s place was written at `written` on the replica's clock (now when None, or
+        with no round trip lately to translate it): the place frees `period` seconds after."""
+        at = None if written is None else self._offsets.to_redis(written)
         keys = [key, f"{key}:writing", f"{key}:due"]
-        await self._mark(keys=keys, args=[self._now(), token, round(period * 1e6), round(ago * 1e6)])
+        await self._mark(
+            keys=keys, args=[self._now(), token, round(period * 1e6), 0 if at is None else round(at * 1e6)]
+        )
 
     async def acquire(self, key: str, holder: str, limit: int) -> float:
         """Hold one of `limit` slots at `key` as `holder` (for at most the lease): 0 when it is held now, else the

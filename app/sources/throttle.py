@@ -323,7 +323,7 @@ class Throttle:
                     self._learned, self._learned_at = admission.margin, self._clock()
                 if admission.held:
                     slot.placed = "shared"  # from here on, a failure marks the place sent (`_take`)
-                    due = self._clock() + admission.wait  # counted from the answer: never before the place frees
+                    due = admission.at  # on this clock, never before the place frees
                     break
                 await self._sleep(admission.wait)
                 due = self._clock()
@@ -363,7 +363,7 @@ class Throttle:
         from app.cache.redis import failures
 
         try:
-            await shared.mark(self._rate_key, token, period, ago=max(0.0, self._clock() - written))
+            await shared.mark(self._rate_key, token, period, written=written)
         except failures() as exc:  # the place's lease frees it later; this process counts it meanwhile
             log.warning("could not mark a request to %s as sent: %s", self._rate_key, exc)
             self._end(token, written + period)

@@ -99,7 +99,8 @@ async def test_a_full_window_gives_each_asker_the_next_place_to_free_in_the_orde
     assert (first.held, first.wait) == (True, pytest.approx(0.5))  # t0's place, from its end
     assert (second.held, second.wait) == (True, pytest.approx(0.75))  # then t1's
     clock.now += 0.5
-    assert await b.admit(key, "b", 2) == (0, 0, True)  # asking again changes nothing
+    again = await b.admit(key, "b", 2)  # asking again changes nothing
+    assert (again.wait, again.held) == (0, True)
     assert not (await a.admit(key, "late", 2)).held  # both places are the askers' now, being written
 
 
@@ -191,6 +192,31 @@ async def test_a_place_taken_over_but_never_used_counts_from_when_it_was_given_u
     with pytest.raises(asyncio.CancelledError):
         await waiting
     assert (await other.admit(key, "next", 1)).wait == pytest.approx(margin(1.0))
+
+
+async def test_a_replica_reckons_redis_s_clock_from_its_round_trips(redis_url: str) -> None:
+    """A replica's clock is not Redis's: a write is counted on Redis's clock from when it happened here, and a place
+    freeing on Redis's clock is used here no earlier than that."""
+    redis_clock, replica_clock = Clock(), Clock()
+    redis_clock.now = replica_clock.now + 1000.0  # another host's clock altogether
+    shared = SharedLimits(connect(redis_url), clock=redis_clock, local=replica_clock)
+    other = SharedLimits(connect(redis_url), clock=redis_clock)
+    key = shared.rate_key("crossref")
+    try:
+        assert (await shared.admit(key, "a", 1)).held
+        written = replica_clock.now
+        for c in (redis_clock, replica_clock):
+            c.now += 0.3  # the mark reaches Redis 0.3 s after the write
+        await shared.mark(key, "a", 1.0, written=written)
+        assert (await other.admit(key, "b", 1)).wait == pytest.approx(0.7)  # 1 s from the write, not from the mark
+        taken = await shared.admit(key, "c", 1)  # the place after b's: b not yet written, so ask again shortly
+        assert not taken.held
+        await other.mark(key, "b", 1.0)
+        taken = await shared.admit(key, "c", 1)
+        assert taken.held and taken.at == pytest.approx(replica_clock.now + 1.0)
+    finally:
+        await shared.close()
+        await other.close()
 
 
 async def test_windows_of_two_buckets_are_separate(replicas: tuple[SharedLimits, SharedLimits]) -> None:
