@@ -9,7 +9,7 @@ the time scale of a simulated upstream.
   matter), beside `...:writing` (let through, not yet written, scored by lease expiry), `...:due` (places taken
   over from a request still counting, scored by when they may be used), `...:pause` (Retry-After) and
   `...:margin` (widened by 429s); one Lua script takes a place, now or when the earliest one frees, another
-  marks a request written;
+  marks a request written (when, on Redis's clock, each replica reckons from its round trips: `Offsets`);
 - concurrency: `refverify:slots:<source>` is a counting semaphore, a ZSET of holder ids scored by lease expiry;
   the acquiring script purges expired holders first, so a crashed replica's slots free themselves after `lease`.
 
