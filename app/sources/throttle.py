@@ -326,7 +326,6 @@ class Throttle:
                     due = admission.at  # on this clock, never before the place frees
                     break
                 await self._sleep(admission.wait)
-                due = self._clock()
             # A slot held while its place is still in use by another request (replicas queue for the places
             # together) would keep a request with a place from going out: taken just before the place frees.
             if (early := due - self._clock() - SLOT_LEAD) > 0:
