@@ -41,7 +41,7 @@ class CrossrefSource(HttpSource):
         super().__init__(client, settings)
         # One count of requests in flight for both pools (in Redis too: a source's throttles share its slots).
         self._singletons = Throttle(
-            self.singleton_policy, enabled=settings.throttle, pool=self._throttle.pool, counted=True
+            self.singleton_policy, enabled=settings.throttle, pool=self._throttle.pool, counted=True, yields=True
         )
 
     async def resolve(self, kind: IdKind, value: str) -> Record | None:

@@ -65,6 +65,11 @@ RELEASE_GRACE = 0.04
 # Seconds of round trips to Redis from which a replica reckons where Redis's clock stands against its own: long
 # enough to have met a fast trip, short enough that the two clocks do not drift apart meanwhile.
 OFFSET_WINDOW = 5.0
+# Seconds a request refused a shared slot counts as waiting for one (requests that yield, Crossref's DOI lookups,
+# leave free slots to it): longer than it waits before asking again (SLOT_RECHECK).
+WAITING_FOR = 0.6
+# Seconds a yielding request waits before asking again while another waits for a slot.
+YIELD_RECHECK = 0.02
 # Longest wait for a shared slot before asking again: a release wakes the waiters at once (`Wakeups`); this
 # bounds the wait when that word is lost.
 SLOT_RECHECK = 0.25
@@ -168,16 +173,29 @@ return 0
 """
 )
 
-# Hold one of `limit` slots. ARGV = now, holder, limit, lease. Answers 0 when held, else the microseconds (at
-# least 1) until the earliest lease ends: exact for a slot released with a grace, an upper bound otherwise.
+# Hold one of `limit` slots. KEYS = slots, waiting (ZSET holder -> until when it counts as waiting: requests that
+# do not yield). ARGV = now, holder, limit, lease, yields (1: leave free slots to the waiting), waiting (microseconds
+# a refused request that does not yield counts as waiting), recheck (microseconds a yielding request waits before
+# asking again). Answers 0 when held, else the microseconds (at least 1) to wait before asking again: until the
+# earliest lease ends (exact for a slot released with a grace, an upper bound otherwise), or `recheck`.
 _ACQUIRE = (
     _NOW
     + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now))
+local yields = tonumber(ARGV[5]) > 0
+if yields and redis.call('ZCARD', KEYS[2]) > 0 then
+  return ARGV[7]
+end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  if not yields then
+    redis.call('ZADD', KEYS[2], string.format('%.0f', now + tonumber(ARGV[6])), ARGV[2])
+    redis.call('PEXPIRE', KEYS[2], math.floor(tonumber(ARGV[6]) / 1000) + 1000)
+  end
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return string.format('%.0f', math.max(1, tonumber(first[2]) - now))
 end
+redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[4])), ARGV[2])
 redis.call('PEXPIRE', KEYS[1], math.floor(tonumber(ARGV[4]) / 1000) + 1000)
 return 0
@@ -304,20 +322,31 @@ class SharedLimits:
             keys=keys, args=[self._now(), token, round(period * 1e6), 0 if at is None else round(at * 1e6)]
         )
 
-    async def acquire(self, key: str, holder: str, limit: int) -> float:
+    async def acquire(self, key: str, holder: str, limit: int, *, yields: bool = False) -> float:
         """Hold one of `limit` slots at `key` as `holder` (for at most the lease): 0 when it is held now, else the
-        seconds until the earliest lease ends (exact for a slot given back with a grace)."""
-        return int(await self._acquire(keys=[key], args=[self._now(), holder, limit, self._lease_us])) / 1e6
+        seconds to wait before asking again (until the earliest lease ends: exact for a slot given back with a
+        grace). A request that `yields` takes no slot while one that does not waits for one; one that does not
+        yield, refused, counts as waiting for `WAITING_FOR` seconds."""
+        args: list[str | int] = [
+            self._now(),
+            holder,
+            limit,
+            self._lease_us,
+            int(yields),
+            round(WAITING_FOR * 1e6),
+            round(YIELD_RECHECK * 1e6),
+        ]
+        return int(await self._acquire(keys=[key, f"{key}:waiting"], args=args)) / 1e6
 
-    async def hold(self, key: str, holder: str, limit: int) -> None:
-        """Hold one of `limit` slots at `key` as `holder`, waiting while all are held: until a release is heard
-        (another replica's or this one's), or the earliest lease ends (a slot given back with a grace), or
-        `SLOT_RECHECK` seconds passed (a release whose word was lost)."""
+    async def hold(self, key: str, holder: str, limit: int, *, yields: bool = False) -> None:
+        """Hold one of `limit` slots at `key` as `holder` (yielding as `acquire` does), waiting while all are held:
+        until a release is heard (another replica's or this one's), or the earliest lease ends (a slot given back
+        with a grace), or `SLOT_RECHECK` seconds passed (a release whose word was lost)."""
         await self._freed.start()
         while True:
             freed = self._freed.expect(key)  # before looking: a release right after the look is heard
             try:
-                wait = await self.acquire(key, holder, limit)
+                wait = await self.acquire(key, holder, limit, yields=yields)
             except BaseException:
                 freed.cancel()
                 raise

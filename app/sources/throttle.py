@@ -130,8 +130,10 @@ class Throttle:
     in arrival order (`slot`). Alone, the window and the count live in this process; after `bind` to `Limits`
     with `SharedLimits`, they live in Redis and every replica draws from them (a Redis failure falls back to
     this process's own, logged). Throttles given one `pool` count their requests in flight together. When the
-    upstream `counted` its requests in flight, a shared slot is released with `RELEASE_GRACE`. `clock` and
-    `sleep` are for tests.
+    upstream `counted` its requests in flight, a shared slot is released with `RELEASE_GRACE`. A throttle that
+    `yields` takes no free shared slot while a request of one that does not waits for one (Crossref's DOI
+    lookups leave the slots to its searches, whose window is the scarce one). `clock` and `sleep` are for
+    tests.
     """
 
     def __init__(
@@ -143,10 +145,12 @@ class Throttle:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         pool: Pool | None = None,
         counted: bool = False,
+        yields: bool = False,
     ) -> None:
         self.policy = policy
         self.enabled = enabled
         self.counted = counted
+        self.yields = yields
         self.pool = pool or Pool()
         self.pool.members.append(self)
         self._clock = clock
@@ -331,7 +335,7 @@ class Throttle:
             if (early := due - self._clock() - SLOT_LEAD) > 0:
                 await self._sleep(early)
             holder = uuid.uuid4().hex
-            await shared.hold(self._slots_key, holder, self.concurrency)
+            await shared.hold(self._slots_key, holder, self.concurrency, yields=self.yields)
             slot.holder = holder
             if (left := due - self._clock()) > 0:
                 await self._sleep(left)

@@ -304,6 +304,20 @@ async def test_the_concurrency_cap_is_shared_by_replicas(replicas: tuple[SharedL
     assert await a.acquire(key, "a2", 2) == 0
 
 
+async def test_a_request_that_yields_leaves_a_free_slot_to_one_waiting_for_it(
+    replicas: tuple[SharedLimits, SharedLimits],
+) -> None:
+    a, b = replicas
+    key = a.slots_key("crossref")
+    assert await a.acquire(key, "search-1", 1) == 0
+    assert await b.acquire(key, "search-2", 1) > 0  # refused: now waiting
+    await a.release(key, "search-1")
+    assert await a.acquire(key, "lookup", 1, yields=True) > 0  # free, but search-2 waits for it
+    assert await b.acquire(key, "search-2", 1) == 0
+    await b.release(key, "search-2")
+    assert await a.acquire(key, "lookup", 1, yields=True) == 0  # nobody waits any more
+
+
 async def test_a_slot_released_with_a_grace_frees_for_others_only_after_it(
     replicas: tuple[SharedLimits, SharedLimits], clock: Clock
 ) -> None:
