@@ -95,6 +95,7 @@ end
 _ADMIT = (
     _NOW
     + """
+local stamp = string.format('%.0f', now)
 local margin = tonumber(redis.call('GET', KEYS[5]) or '0')
 if tonumber(ARGV[7]) > 0 then
   margin = math.min(tonumber(ARGV[8]), margin + tonumber(ARGV[7]))
@@ -108,7 +109,7 @@ if delay > 0 and now + delay > pause then
   redis.call('SET', KEYS[4], string.format('%.0f', pause), 'PX', math.floor(delay / 1000) + 1000)
 end
 if pause > now then
-  return {string.format('%.0f', pause - now), learned, 0, string.format('%.0f', now)}
+  return {string.format('%.0f', pause - now), learned, 0, stamp}
 end
 local lease = tonumber(ARGV[6])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
@@ -116,12 +117,12 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now))
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', string.format('%.0f', now - lease))
 local due = redis.call('ZSCORE', KEYS[3], ARGV[2])
 if due then
-  return {string.format('%.0f', math.max(0, tonumber(due) - now)), learned, 1, string.format('%.0f', now)}
+  return {string.format('%.0f', math.max(0, tonumber(due) - now)), learned, 1, stamp}
 end
 if redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) < tonumber(ARGV[3]) then
   redis.call('ZADD', KEYS[2], string.format('%.0f', now + lease), ARGV[2])
   redis.call('PEXPIRE', KEYS[2], math.floor(lease / 1000) + 1000)
-  return {'0', learned, 1, string.format('%.0f', now)}
+  return {'0', learned, 1, stamp}
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if first[2] then
@@ -131,9 +132,9 @@ if first[2] then
   redis.call('PEXPIRE', KEYS[2], math.floor((frees - now + lease) / 1000) + 1000)
   redis.call('ZADD', KEYS[3], string.format('%.0f', frees), ARGV[2])
   redis.call('PEXPIRE', KEYS[3], math.floor((frees - now + lease) / 1000) + 1000)
-  return {string.format('%.0f', frees - now), learned, 1, string.format('%.0f', now)}
+  return {string.format('%.0f', frees - now), learned, 1, stamp}
 end
-return {ARGV[5], learned, 0, string.format('%.0f', now)}
+return {ARGV[5], learned, 0, stamp}
 """
 )
 
