@@ -131,7 +131,16 @@ async def decided_batches(
                 decided.put_nowait(exc)
                 return
 
-    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(tasks)))]
+    workers: list[asyncio.Task[None]] = []
+
+    async def start() -> None:
+        # One worker a turn of the event loop: the answers to the references already asking are read between two
+        # starts, so a job's first requests leave at once, not after every other reference has been parsed.
+        for _ in range(min(concurrency, len(tasks))):
+            workers.append(asyncio.create_task(worker()))
+            await asyncio.sleep(0)
+
+    starter = asyncio.create_task(start())
     try:
         remaining = len(tasks)
         while remaining:
@@ -146,9 +155,10 @@ async def decided_batches(
             remaining -= len(batch)
             yield batch
     finally:
+        starter.cancel()
         for w in workers:
             w.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        await asyncio.gather(starter, *workers, return_exceptions=True)
 
 
 class JobRunner:

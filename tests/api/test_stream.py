@@ -125,6 +125,28 @@ async def test_a_cached_verdict_comes_at_once_while_the_others_wait_for_room(set
     await decided.aclose()
 
 
+async def test_a_reference_reads_its_first_answer_before_the_rest_of_a_large_batch_has_started(
+    settings: Settings,
+) -> None:
+    """References start one a turn: a job's first request is not held up behind the parsing of all the others."""
+    events: list[tuple[str, int]] = []
+
+    class Recording(_Stub):
+        async def verify_reference(
+            self, ref: object, *, index: int = 0, item: str | dict[str, object] = "", look_in_cache: bool = True
+        ) -> Result:
+            events.append(("started", index))
+            await asyncio.sleep(0)  # an upstream's answer, ready on the next turn
+            events.append(("answered", index))
+            return await super().verify_reference(ref, index=index, item=item)
+
+    items = [f"10.1000/{i}" for i in range(20)]
+    stub = Recording(settings, delays=[50] * len(items))
+    results = await decide_all(stub, parse_items(items), concurrency=len(items))
+    assert len(results) == len(items) and stub.peak == len(items)
+    assert events.index(("answered", 0)) < events.index(("started", 2))
+
+
 def test_parsing_keeps_the_problem_of_an_unreadable_item() -> None:
     tasks = parse_items(["10.1000/a", "   "])
     assert isinstance(tasks[1].ref, InputError) and tasks[1].ref.where == "references[1]"
