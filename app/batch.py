@@ -134,10 +134,14 @@ async def decided_batches(
     workers: list[asyncio.Task[None]] = []
 
     async def start() -> None:
-        # One worker a turn of the event loop: the answers to the references already asking are read between two
-        # starts, so a job's first requests leave at once, not after every other reference has been parsed.
-        for _ in range(min(concurrency, len(tasks))):
-            workers.append(asyncio.create_task(worker()))
+        # Workers start a few at a turn of the event loop, each turn half as many as have started (at least one):
+        # the first references' answers are read between the turns, so a job's first requests leave at once
+        # rather than after every other reference in flight has been parsed, and the rest start in bursts (one a
+        # turn cost 10% more CPU at zero latency).
+        wanted = min(concurrency, len(tasks))
+        while len(workers) < wanted:
+            for _ in range(min(max(1, len(workers) // 2), wanted - len(workers))):
+                workers.append(asyncio.create_task(worker()))
             await asyncio.sleep(0)
 
     starter = asyncio.create_task(start())
