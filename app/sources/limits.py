@@ -112,8 +112,8 @@ if pause > now then
   return {string.format('%.0f', pause - now), learned, 0, stamp}
 end
 local lease = tonumber(ARGV[6])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now))
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', stamp)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', stamp)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', string.format('%.0f', now - lease))
 local due = redis.call('ZSCORE', KEYS[3], ARGV[2])
 if due then

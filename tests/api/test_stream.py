@@ -128,7 +128,7 @@ async def test_a_cached_verdict_comes_at_once_while_the_others_wait_for_room(set
 async def test_a_reference_reads_its_first_answer_before_the_rest_of_a_large_batch_has_started(
     settings: Settings,
 ) -> None:
-    """References start one a turn: a job's first request is not held up behind the parsing of all the others."""
+    """References start a few a turn: a job's first request is not held up behind the parsing of all the others."""
     events: list[tuple[str, int]] = []
 
     class Recording(_Stub):
