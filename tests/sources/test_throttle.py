@@ -377,3 +377,42 @@ async def test_the_backlog_counts_turns_at_the_pace_they_came_lately() -> None:
     await asyncio.gather(*(ask() for _ in range(30)))
     t._waiting = 4
     assert t.backlog == pytest.approx(4 * 0.5, rel=0.01)
+
+
+async def test_a_freed_place_goes_to_a_waiting_search_before_a_doi_lookup_that_asked_first() -> None:
+    """Crossref's DOI lookups yield: while a search waits for a place in flight, a lookup does not take one."""
+    fake = FakeTime()
+    searches = Throttle(Policy(rate=1000, concurrency=1), clock=fake.clock, sleep=fake.sleep)
+    lookups = Throttle(
+        Policy(rate=1000, concurrency=1), clock=fake.clock, sleep=fake.sleep, pool=searches.pool, yields=True
+    )
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def ask(t: Throttle, name: str) -> None:
+        async with t.slot():
+            order.append(name)
+            await release.wait()
+
+    holder = asyncio.create_task(ask(searches, "first search"))
+    await asyncio.sleep(0)
+    waiting = [asyncio.create_task(ask(lookups, "lookup"))]
+    await asyncio.sleep(0)
+    waiting.append(asyncio.create_task(ask(searches, "search")))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(holder, *waiting)
+    assert order == ["first search", "search", "lookup"]
+
+
+async def test_a_waiter_cancelled_after_it_was_woken_passes_the_place_on() -> None:
+    pool = throttle(Policy(rate=1000, concurrency=1), FakeTime()).pool
+    await pool.enter()
+    first, second = asyncio.create_task(pool.enter()), asyncio.create_task(pool.enter())
+    for _ in range(3):
+        await asyncio.sleep(0)
+    await pool.leave()  # the first waiter is woken for the place ...
+    first.cancel()  # ... and cancelled before it runs
+    await asyncio.wait_for(second, timeout=1)
+    assert pool.in_flight == 1
