@@ -85,52 +85,16 @@ class Window:
 
 class Pool:
     """The requests in flight to one upstream, counted together by every throttle of it (Crossref's two pools)
-    against the lowest concurrency among them. A freed place goes to a request of a throttle that does not yield
-    before any of one that `yields`, whichever asked first, as the shared slots do across replicas
-    (`SharedLimits.acquire`): Crossref's DOI lookups, whose window is wide, leave the places to its searches,
-    whose window sets the pace of a whole job."""
+    against the lowest concurrency among them: one rule for every waiter, so a release wakes exactly one."""
 
     def __init__(self) -> None:
         self.in_flight = 0
+        self.free = asyncio.Condition()
         self.members: list[Throttle] = []
-        lock = asyncio.Lock()
-        self._first = asyncio.Condition(lock)  # requests that do not yield
-        self._yielding = asyncio.Condition(lock)
-        self._first_waiting = 0
 
     @property
     def room(self) -> bool:
         return self.in_flight < min(t.concurrency for t in self.members)
-
-    async def enter(self, *, yields: bool = False) -> None:
-        """Take a place, waiting while there is none (or, when `yields`, while a request that does not yield waits
-        for one)."""
-        async with self._first:
-            try:
-                if yields:
-                    await self._yielding.wait_for(lambda: self.room and not self._first_waiting)
-                else:
-                    self._first_waiting += 1
-                    try:
-                        await self._first.wait_for(lambda: self.room)
-                    finally:
-                        self._first_waiting -= 1
-            except BaseException:
-                self._wake()  # cancelled, perhaps once woken for a place: the next in line has its turn
-                raise
-            self.in_flight += 1
-            self._wake()  # places still free (several freed at once) go to the next waiters
-
-    async def leave(self) -> None:
-        async with self._first:
-            self.in_flight -= 1
-            self._wake()
-
-    def _wake(self) -> None:
-        """Wake the waiter next in line for a free place (the lock held): one notified never passes its turn on,
-        since only a request that came since takes the place before it, and that one wakes the next on leaving."""
-        if self.room:
-            (self._first if self._first_waiting else self._yielding).notify()
 
 
 class Slot:
@@ -312,7 +276,9 @@ class Throttle:
                 await self._leave(slot)
 
     async def _take(self, slot: Slot) -> None:
-        await self.pool.enter(yields=self.yields)
+        async with self.pool.free:
+            await self.pool.free.wait_for(lambda: self.pool.room)
+            self.pool.in_flight += 1
         try:
             async with self._gate:
                 if self._shared is None or not await self._take_shared(self._shared, slot):
@@ -421,4 +387,6 @@ class Throttle:
                 log.warning("could not release a shared slot of %s: %s", self._slots_key, exc)
             slot.holder = None
         self._writing.discard(slot.token)
-        await self.pool.leave()
+        async with self.pool.free:
+            self.pool.in_flight -= 1
+            self.pool.free.notify()
