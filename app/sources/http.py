@@ -13,20 +13,13 @@ reads it). Requests with anything else, and every request through an injected tr
 A throttle counts a request's place in the upstream's window from the moment its bytes were written; httpcore
 reports that through the request's `trace` extension, and so does this transport: aiohttp's "request headers sent"
 signal (a GET has no body) calls the `trace` hook of the request being sent.
-
-An answer's headers are acknowledged as soon as they are read (`TCP_QUICKACK`): a server that writes the headers and
-the body in two writes without `TCP_NODELAY` (Python's `http.server` does, the kit's simulator with it) holds the
-body back until the headers are acknowledged (Nagle's algorithm), and Linux delays the acknowledgement of a
-connection it sees as interactive by 40 ms. Every answer on a reused connection then came 40-44 ms late, holding
-an upstream's concurrency slot that much longer (README, "Speed").
 """
 
 from __future__ import annotations
 
 import contextvars
-import socket
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -48,24 +41,6 @@ async def _headers_sent(session: aiohttp.ClientSession, context: SimpleNamespace
     hook = _trace.get()
     if hook is not None:
         await hook("http11.send_request_body.complete", {})
-
-
-# Linux only; elsewhere an answer is acknowledged as the system sees fit.
-_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
-
-
-async def _acknowledged(request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType) -> aiohttp.ClientResponse:
-    """aiohttp middleware: the answer, its headers read, acknowledged at once, so that a body held back for the
-    acknowledgement comes now (module docstring)."""
-    answer = await handler(request)
-    connection = answer.connection  # None once the whole answer has arrived
-    transport = connection.transport if connection is not None else None
-    sock = transport.get_extra_info("socket") if transport is not None else None
-    if _QUICKACK is not None and sock is not None:
-        # OSError: not a TCP socket (a Unix socket from a proxy setting), nothing to acknowledge early.
-        with suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
-    return answer
 
 
 def _writes() -> aiohttp.TraceConfig:
@@ -118,7 +93,7 @@ def _traced(transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
                 keepalive_timeout=limits.keepalive_expiry,
                 ssl=aiohttp_transport.ssl_context,
             )
-            return aiohttp.ClientSession(connector=connector, trace_configs=[_writes()], middlewares=(_acknowledged,))
+            return aiohttp.ClientSession(connector=connector, trace_configs=[_writes()])
 
         transport.client = session
     return Translating(transport)

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import aiohttp
 import httpx
@@ -177,44 +173,3 @@ async def test_a_request_with_query_parameters_takes_the_httpx_way_to_the_same_s
         response = await client.get(str(server.make_url("/s")), params={"q": "a b"})
     assert response.request.url.params["q"] == "a b"  # built by httpx: the response knows its request
     assert seen[0][0] == "/s?q=a+b"
-
-
-@asynccontextmanager
-async def headers_then_body() -> AsyncIterator[str]:
-    """A keep-alive server on loopback, with Nagle's algorithm on, that writes each answer's headers and body in
-    two writes (as Python's `http.server` does); its URL."""
-    body = b'{"ok": true}'
-    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
-        try:
-            while await reader.readuntil(b"\r\n\r\n"):
-                writer.write(head)
-                await writer.drain()
-                writer.write(body)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    async with server:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x"
-
-
-@pytest.mark.skipif(not hasattr(socket, "TCP_QUICKACK"), reason="TCP_QUICKACK is Linux's")
-@pytest.mark.parametrize("params", [None, {"q": "a"}], ids=["plain", "httpx way"])
-async def test_a_body_sent_after_its_headers_arrives_without_waiting_for_a_delayed_acknowledgement(
-    settings: Settings, params: dict[str, str] | None
-) -> None:
-    """Held back until the headers are acknowledged, the body would wait Linux's delayed acknowledgement (at least
-    40 ms) on every answer of a reused connection; the client acknowledges the headers at once."""
-    async with headers_then_body() as url, http_client(settings) as client:
-        await client.get(url, params=params)  # the connection, set up
-        start = time.perf_counter()
-        for _ in range(10):
-            assert (await client.get(url, params=params)).json() == {"ok": True}
-        elapsed = time.perf_counter() - start
-    assert elapsed < 0.2  # 10 answers: at least 0.4 s when each waits for the acknowledgement
