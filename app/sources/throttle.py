@@ -89,12 +89,30 @@ class Pool:
 
     def __init__(self) -> None:
         self.in_flight = 0
-        self.free = asyncio.Condition()
         self.members: list[Throttle] = []
+        self._free = asyncio.Condition()
 
     @property
     def room(self) -> bool:
         return self.in_flight < min(t.concurrency for t in self.members)
+
+    async def enter(self) -> None:
+        """Take a place, waiting while there is none."""
+        async with self._free:
+            try:
+                await self._free.wait_for(lambda: self.room)
+            except BaseException:
+                # Cancelled, perhaps once woken for a place (Python 3.11 then drops the wake-up): the next in line
+                # has its turn, or it would wait for a release that may never come.
+                if self.room:
+                    self._free.notify()
+                raise
+            self.in_flight += 1
+
+    async def leave(self) -> None:
+        async with self._free:
+            self.in_flight -= 1
+            self._free.notify()
 
 
 class Slot:
@@ -276,9 +294,7 @@ class Throttle:
                 await self._leave(slot)
 
     async def _take(self, slot: Slot) -> None:
-        async with self.pool.free:
-            await self.pool.free.wait_for(lambda: self.pool.room)
-            self.pool.in_flight += 1
+        await self.pool.enter()
         try:
             async with self._gate:
                 if self._shared is None or not await self._take_shared(self._shared, slot):
@@ -327,7 +343,7 @@ class Throttle:
                     self._learned, self._learned_at = admission.margin, self._clock()
                 if admission.held:
                     slot.placed = "shared"  # from here on, a failure marks the place sent (`_take`)
-                    due = admission.at  # on this clock, never before the place frees
+                    due = admission.at  # on this clock, when the place frees
                     break
                 await self._sleep(admission.wait)
             # A slot held while its place is still in use by another request (replicas queue for the places
@@ -387,6 +403,4 @@ class Throttle:
                 log.warning("could not release a shared slot of %s: %s", self._slots_key, exc)
             slot.holder = None
         self._writing.discard(slot.token)
-        async with self.pool.free:
-            self.pool.in_flight -= 1
-            self.pool.free.notify()
+        await self.pool.leave()

@@ -377,3 +377,15 @@ async def test_the_backlog_counts_turns_at_the_pace_they_came_lately() -> None:
     await asyncio.gather(*(ask() for _ in range(30)))
     t._waiting = 4
     assert t.backlog == pytest.approx(4 * 0.5, rel=0.01)
+
+
+async def test_a_waiter_cancelled_after_it_was_woken_passes_the_place_on() -> None:
+    pool = throttle(Policy(rate=1000, concurrency=1), FakeTime()).pool
+    await pool.enter()
+    first, second = asyncio.create_task(pool.enter()), asyncio.create_task(pool.enter())
+    for _ in range(3):
+        await asyncio.sleep(0)
+    await pool.leave()  # the first waiter is woken for the place ...
+    first.cancel()  # ... and cancelled before it runs
+    await asyncio.wait_for(second, timeout=1)
+    assert pool.in_flight == 1
