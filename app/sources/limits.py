@@ -206,7 +206,7 @@ return 0
 
 class Admission(NamedTuple):
     """A shared window's answer to a request for a place: `held`, the place is the request's once `wait` seconds
-    have passed (0: now), which is at `at` on the replica's clock at the earliest; else ask again after `wait` (a
+    have passed (0: now), which is at `at` on the replica's clock (`Offsets`); else ask again after `wait` (a
     pause, or every place held by a request still being written). `margin`: the seconds 429s taught the
     replicas."""
 
@@ -217,28 +217,35 @@ class Admission(NamedTuple):
 
 
 class Offsets:
-    """Where Redis's clock stands against this replica's, from the round trips of the last `OFFSET_WINDOW`
-    seconds, as NTP reckons it: a script ran after it was sent and before its answer came back, so Redis's time
-    minus the local time of sending is at least the offset, and minus the local time of the answer at most. The
-    smallest of the first and the largest of the second are the tightest bounds: a request's write translated with
-    the one is never earlier on Redis's clock than it was, a time on Redis's clock translated back with the other
-    never earlier here."""
+    """Where Redis's clock stands against this replica's, as NTP reckons it: of the round trips of the last
+    `OFFSET_WINDOW` seconds, the fastest (the least room for a delay on one way only), and Redis's time minus the
+    local time halfway through it. A script ran after its trip was sent and before the answer came back, so the
+    estimate is off by at most half that trip (a fraction of a millisecond to a local Redis) either way, far inside
+    the window's margin (`MIN_MARGIN`). Bounds that are never early would put every turn of a shared window up to
+    a whole trip late twice (a write translated to Redis's clock, the place it frees translated back)."""
 
     def __init__(self) -> None:
-        self._seen: deque[tuple[float, float, float]] = deque()  # (local time, at least, at most)
+        self._seen: deque[tuple[float, float, float]] = deque()  # (local time of the answer, trip, offset)
+        self._best: tuple[float, float, float] | None = None  # the fastest trip of those seen
 
     def add(self, sent: float, redis_now: float, answered: float) -> None:
-        self._seen.append((answered, redis_now - answered, redis_now - sent))
-        while self._seen and self._seen[0][0] < answered - OFFSET_WINDOW:
-            self._seen.popleft()
+        trip = (answered, answered - sent, redis_now - (sent + answered) / 2)
+        self._seen.append(trip)
+        expired = False
+        while self._seen[0][0] < answered - OFFSET_WINDOW:
+            expired = self._seen.popleft() is self._best or expired
+        if expired:
+            self._best = min(self._seen, key=lambda seen: seen[1])
+        elif self._best is None or trip[1] <= self._best[1]:
+            self._best = trip
 
     def to_redis(self, local: float) -> float | None:
-        """`local` on Redis's clock, late by the fastest trip seen; None with no trip lately."""
-        return local + min(most for _, _, most in self._seen) if self._seen else None
+        """`local` on Redis's clock; None with no trip lately."""
+        return local + self._best[2] if self._best is not None else None
 
     def to_local(self, redis: float) -> float:
-        """`redis` on this clock, late by the fastest answer seen (the last trip's at least)."""
-        return redis - max(least for _, least, _ in self._seen)
+        """`redis` on this clock (as it is, with no trip seen)."""
+        return redis - self._best[2] if self._best is not None else redis
 
 
 class SharedLimits:

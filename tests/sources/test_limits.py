@@ -15,7 +15,7 @@ from app.cache.redis import connect
 from app.settings import Settings
 from app.sources import build_sources
 from app.sources.base import Policy, Throttle
-from app.sources.limits import LEARN_STEP, RELEASE_GRACE, Limits, SharedLimits
+from app.sources.limits import LEARN_STEP, OFFSET_WINDOW, RELEASE_GRACE, Limits, Offsets, SharedLimits
 from app.sources.throttle import Window
 from tests.cache import Clock, flush, redis_server
 
@@ -196,7 +196,7 @@ async def test_a_place_taken_over_but_never_used_counts_from_when_it_was_given_u
 
 async def test_a_replica_reckons_redis_s_clock_from_its_round_trips(redis_url: str) -> None:
     """A replica's clock is not Redis's: a write is counted on Redis's clock from when it happened here, and a place
-    freeing on Redis's clock is used here no earlier than that."""
+    freeing on Redis's clock is used here when it frees."""
     redis_clock, replica_clock = Clock(), Clock()
     redis_clock.now = replica_clock.now + 1000.0  # another host's clock altogether
     shared = SharedLimits(connect(redis_url), clock=redis_clock, local=replica_clock)
@@ -217,6 +217,23 @@ async def test_a_replica_reckons_redis_s_clock_from_its_round_trips(redis_url: s
     finally:
         await shared.close()
         await other.close()
+
+
+def test_redis_s_clock_is_read_halfway_through_the_fastest_recent_round_trip() -> None:
+    offsets = Offsets()
+    offsets.add(10.0, 1010.5, 11.0)  # a 1 s trip: Redis is 999.5 to 1000.5 s ahead
+    offsets.add(12.0, 1012.05, 12.1)  # 0.1 s: halfway, 1000.0 s ahead
+    offsets.add(13.0, 1013.9, 13.5)  # slower again
+    assert offsets.to_redis(20.0) == pytest.approx(1020.0)
+    assert offsets.to_local(1030.0) == pytest.approx(30.0)
+
+
+def test_a_round_trip_older_than_the_offset_window_no_longer_counts() -> None:
+    offsets = Offsets()
+    offsets.add(0.0, 1000.0, 0.0)  # instant: exactly 1000 s ahead
+    offsets.add(1.0, 1001.6, 1.2)  # 0.2 s: 1000.5 s ahead
+    offsets.add(OFFSET_WINDOW + 0.5, OFFSET_WINDOW + 1001.1, OFFSET_WINDOW + 0.7)  # the instant trip expires
+    assert offsets.to_redis(10.0) == pytest.approx(1010.5)
 
 
 async def test_windows_of_two_buckets_are_separate(replicas: tuple[SharedLimits, SharedLimits]) -> None:
