@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import json
 import lzma
+import math
 import os
 import shutil
 import signal
@@ -189,6 +190,7 @@ class Bench:
         self.work = work
         self.world = args.world
         self.late = 0  # references of the last job that passed their deadline
+        self.span = (0.0, 0.0)  # the last job's submission and the moment it was seen done (wall clock)
 
     def simulator(self, *, realistic: bool) -> tuple[int, str, Path]:
         port = free_port()
@@ -225,11 +227,12 @@ class Bench:
         """Seconds from submitting the job to seeing it done (polling progress only, `limit=0`, every `poll`
         seconds or `pause(left)`); then, unless `results` is False, `late` counts its references left undecided at
         their deadline."""
-        start = time.monotonic()
+        start, submitted = time.monotonic(), time.time()
         job = call("POST", service + "/v1/jobs", {"references": items})
         while left := remaining(service, job["id"]):
             time.sleep(poll if poll is not None else pause(left))
         seconds = time.monotonic() - start
+        self.span = (submitted, time.time())
         self.late = late(service, job["id"]) if results else 0
         return seconds
 
@@ -239,11 +242,12 @@ class Bench:
         call("POST", sim + "/_sim/reset", {})
         cpu_before = cpu_seconds(sim_pid), cpu_seconds(pid)
         cold = self.job(service, items)
-        late = self.late
+        late, span = self.late, self.span
         # The simulator is one Python process: its CPU time bounds how fast it can answer at all.
         cpu = cpu_seconds(sim_pid) - cpu_before[0], cpu_seconds(pid) - cpu_before[1]
         stats = call("GET", sim + "/_sim/stats")
         calls = per_rule(log)
+        steps = timeline(log, *span)
         call("POST", sim + "/_sim/reset", {})
         warm = self.job(service, items, poll=0.02)
         warm_stats = call("GET", sim + "/_sim/stats")
@@ -258,6 +262,7 @@ class Bench:
             "bound": max(bounds.values(), default=0.0),
             "bounds": bounds,
             "calls": calls,
+            "timeline": steps,
             "stats": stats,
             "warm": warm,
             "warm_calls": sum(s["calls"] for s in sources(warm_stats).values()),
@@ -309,7 +314,7 @@ class Bench:
         # Submitted and polled at once, as a client fanning a list out to replicas would: one after the other,
         # the last replica would start (and be seen done) a few POSTs later than the first.
         with ThreadPoolExecutor(n) as fan:
-            start = time.monotonic()
+            start, submitted = time.monotonic(), time.time()
             posted = fan.map(lambda s, share: call("POST", s + "/v1/jobs", {"references": share}), urls, shares)
             pending = {job["id"]: s for s, job in zip(urls, posted, strict=True)}
             jobs = list(pending.items())
@@ -319,11 +324,13 @@ class Bench:
                 if pending:
                     time.sleep(min(pause(n) for n in lefts.values() if n))
             wall = time.monotonic() - start
+            done = time.time()
         past_deadline = sum(late(s, job_id) for job_id, s in jobs)
         cpu = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
         commands = redis_commands(port)
         stats = call("GET", sim + "/_sim/stats")
         calls = per_rule(log)
+        steps = timeline(log, submitted, done)
         for pid, _ in services:
             self.procs.stop(pid)
         self.procs.stop(sim_pid)
@@ -334,6 +341,7 @@ class Bench:
             "stats": stats,
             "bound": max(bounds.values(), default=0.0),
             "calls": calls,
+            "timeline": steps,
             "past_deadline": past_deadline,
             "sim_cpu": cpu[0],
             "redis_cpu": cpu[1],
@@ -407,6 +415,28 @@ def per_rule(log: Path) -> dict[str, int]:
     return counts
 
 
+def timeline(log: Path, submitted: float, done: float) -> dict[str, float]:
+    """Where a job's wall time went, in seconds from its submission (both clocks are this machine's): the first
+    request to reach the simulator, the first Crossref search, the last answer written, and the moment the job was
+    seen done (the last answer plus deciding, storing and the poll's pause)."""
+    first = search = math.inf
+    last = -math.inf
+    with log.open(encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            arrived = rec["t"] - rec["latency_ms"] / 1000  # the log's time is the answer's end
+            first = min(first, arrived)
+            last = max(last, rec["t"])
+            if rec["source"] == "crossref" and "query" in rec["endpoint"]:
+                search = min(search, arrived)
+    return {
+        "first_request": first - submitted,
+        "first_search": search - submitted,
+        "last_answer": last - submitted,
+        "seen_done": done - submitted,
+    }
+
+
 def violations(stats: dict[str, Any]) -> tuple[int, int]:
     per = sources(stats).values()
     return sum(s.get("rate_limited_429", 0) for s in per), sum(s.get("concurrency_violations", 0) for s in per)
@@ -448,6 +478,13 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> None:
             print(
                 f"  {name:22} 429s {s.get('rate_limited_429', 0)}, concurrency violations "
                 f"{s.get('concurrency_violations', 0)}, peak concurrency {s.get('peak_concurrency')}"
+            )
+    for name, r in (("cold job", cw), ("replicas' job", rp)):
+        if r and (t := r.get("timeline")):
+            print(
+                f"{name}, from submission: first request {t['first_request'] * 1000:.0f} ms, first Crossref search"
+                f" {t['first_search'] * 1000:.0f} ms, last answer {t['last_answer']:.2f} s, seen done"
+                f" {t['seen_done']:.2f} s"
             )
     if oh:
         print(f"CPU ms per reference by batch: {' '.join(f'{x:.2f}' for x in oh['cpu_batches'])}")
