@@ -406,13 +406,19 @@ def per_rule(log: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     with log.open(encoding="utf-8") as f:
         for line in f:
-            rec = json.loads(line)
-            rule = rec["source"]
-            if rule == "crossref":
-                path = rec["path"].split("?", 1)[0].removeprefix("/crossref").removeprefix("/v1")
-                rule += ":single" if path.startswith("/works/") else ":array"
+            rule = rule_of(json.loads(line))
             counts[rule] = counts.get(rule, 0) + 1
     return counts
+
+
+def rule_of(rec: dict[str, Any]) -> str:
+    """The rate rule a logged request counted against: its source, Crossref's DOI lookups (`crossref:single`)
+    and searches (`crossref:array`) apart."""
+    rule: str = rec["source"]
+    if rule == "crossref":
+        path = rec["path"].split("?", 1)[0].removeprefix("/crossref").removeprefix("/v1")
+        rule += ":single" if path.startswith("/works/") else ":array"
+    return rule
 
 
 def timeline(log: Path, submitted: float, done: float) -> dict[str, float]:
@@ -427,7 +433,7 @@ def timeline(log: Path, submitted: float, done: float) -> dict[str, float]:
             arrived = rec["t"] - rec["latency_ms"] / 1000  # the log's time is the answer's end
             first = min(first, arrived)
             last = max(last, rec["t"])
-            if rec["source"] == "crossref" and "query" in rec["endpoint"]:
+            if rule_of(rec) == "crossref:array":
                 search = min(search, arrived)
     return {
         "first_request": first - submitted,
