@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from app.cache import StoreUnavailable
 from app.errors import InputError
 from app.jobs import JobStatus, JobStore, UnknownJob
+from app.lookups import asking
 from app.models import Reference, Result
 from app.parsing import parse_item
 from app.verifier import Verifier
@@ -32,6 +33,9 @@ Item = str | dict[str, Any]
 # at once and is worked through in the background; the bound keeps one submission's stored inputs to tens of
 # megabytes.
 MAX_JOB_REFERENCES = 100_000
+# Verdicts read from the cache at once (one round trip): a batch's cached references are answered that many at a
+# time.
+VERDICTS_AT_ONCE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +73,12 @@ class Backlog:
     poll: float = 0.05
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
+    def has_room(self) -> bool:
+        return self.seconds() <= self.limit
+
     async def room(self) -> None:
         """Return once the backlog is at most the limit."""
-        while self.seconds() > self.limit:
+        while not self.has_room():
             await self.sleep(self.poll)
 
 
@@ -105,46 +112,52 @@ async def decided_batches(
     verifier: Verifier, tasks: Sequence[Task], *, concurrency: int, backlog: Backlog | None = None
 ) -> AsyncGenerator[list[Result], None]:
     """As `as_decided`, but every result decided since the last batch was taken comes at once (at least one)."""
-    pending = iter(tasks)
     decided: asyncio.Queue[Result | Exception] = asyncio.Queue()
+    to_verify: asyncio.Queue[Task] = asyncio.Queue()
     admission = asyncio.Lock()  # one worker at a time waits for room; the others queue behind it
+    turns = _Turns()
 
-    async def decide(task: Task) -> Result:
-        if isinstance(task.ref, InputError):
-            return verifier.unreadable(task.ref, index=task.index, item=task.item)
-        # A verdict in the cache is answered at once, whatever the upstreams' queues; the rest waits for room.
-        if (cached := await verifier.cached(task.item, task.index)) is not None:
-            return cached
+    async def read() -> None:
+        # Unreadable items and verdicts in the cache are answered at once, whatever the upstreams' queues, a chunk
+        # at a time (one read of the cache each); the rest go to the workers, which start on the first chunk while
+        # the next is read.
+        try:
+            for start in range(0, len(tasks), VERDICTS_AT_ONCE):
+                chunk = tasks[start : start + VERDICTS_AT_ONCE]
+                readable = [task for task in chunk if not isinstance(task.ref, InputError)]
+                for task in chunk:
+                    if isinstance(task.ref, InputError):
+                        decided.put_nowait(verifier.unreadable(task.ref, index=task.index, item=task.item))
+                cached = await verifier.cached_many([(task.index, task.item) for task in readable])
+                for task, result in zip(readable, cached, strict=True):
+                    if result is None:
+                        to_verify.put_nowait(task)
+                    else:
+                        decided.put_nowait(result)
+                await asyncio.sleep(0)
+        except Exception as exc:  # a bug: surface it
+            decided.put_nowait(exc)
+
+    async def verify(task: Task) -> Result:
         if backlog is not None:
             async with admission:
                 await backlog.room()
-        if task.ref is None:
-            return await verifier.verify_item(task.item, index=task.index, look_in_cache=False)
-        return await verifier.verify_reference(task.ref, index=task.index, item=task.item, look_in_cache=False)
+        async with turns.turn():
+            if isinstance(task.ref, Reference):
+                return await verifier.verify_reference(task.ref, index=task.index, item=task.item, look_in_cache=False)
+            return await verifier.verify_item(task.item, index=task.index, look_in_cache=False)  # parsed here
 
     async def worker() -> None:
-        # Workers share one iterator: `next` never awaits, so no two workers take the same task.
-        while (task := next(pending, None)) is not None:
+        while True:
+            task = await to_verify.get()
             try:
-                decided.put_nowait(await decide(task))
+                decided.put_nowait(await verify(task))
             except Exception as exc:  # a bug, not an upstream failure (those are in the Result): surface it
                 decided.put_nowait(exc)
                 return
 
-    workers: list[asyncio.Task[None]] = []
-
-    async def start() -> None:
-        # Workers start a few at a turn of the event loop, each turn half as many as have started (at least one):
-        # the first references' answers are read between the turns, so a job's first requests leave at once
-        # rather than after every other reference in flight has been parsed, and the rest start in bursts (one a
-        # turn cost 10% more CPU at zero latency).
-        wanted = min(concurrency, len(tasks))
-        while len(workers) < wanted:
-            for _ in range(min(max(1, len(workers) // 2), wanted - len(workers))):
-                workers.append(asyncio.create_task(worker()))
-            await asyncio.sleep(0)
-
-    starter = asyncio.create_task(start())
+    helpers = [asyncio.create_task(read())]
+    helpers += [asyncio.create_task(worker()) for _ in range(min(concurrency, len(tasks)))]
     try:
         remaining = len(tasks)
         while remaining:
@@ -159,10 +172,41 @@ async def decided_batches(
             remaining -= len(batch)
             yield batch
     finally:
-        starter.cancel()
-        for w in workers:
-            w.cancel()
-        await asyncio.gather(starter, *workers, return_exceptions=True)
+        for helper in helpers:
+            helper.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)
+
+
+class _Turns:
+    """A batch's references start one at a time, each on a turn of the event loop of its own: its turn lasts
+    through parsing and the answer cache until it first waits on an upstream (`lookups.asking`) or is decided.
+    The answers to the references before it are read between the turns, so a job's first requests leave at once
+    instead of after every other reference in flight has been parsed; with Redis, each round trip of every
+    reference's start would otherwise wait behind all the others' starts."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """The block runs in a turn taken; the turn ends when the reference asks an upstream, or with the block."""
+        held = False
+
+        def end() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._lock.release()
+
+        token = asking.set(end)
+        try:
+            await self._lock.acquire()
+            held = True
+            await asyncio.sleep(0)  # a turn of its own, even when no other reference was starting
+            yield
+        finally:
+            asking.reset(token)
+            end()
 
 
 class JobRunner:

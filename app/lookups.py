@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -50,6 +51,12 @@ class Question(Generic[T]):
     call: Callable[[], Awaitable[T]]
     encode: Callable[[T], Any]
     decode: Callable[[Any], T]
+
+
+# Told each time a question of the reference decided in this context is not answered by the cache: from then on
+# the reference waits on an upstream (its own call, the same question in flight, another replica's claim), and
+# `app/batch.py` starts preparing the next.
+asking: ContextVar[Callable[[], None] | None] = ContextVar("asking", default=None)
 
 
 def digest(value: Any) -> str:
@@ -114,6 +121,8 @@ class Lookups:
         replica: `_claim`), or from asking (as it came: records are frozen, so every asker may share them)."""
         if self._cache is not None and (entry := await self._cache.get(q.key)) is not None:
             return self._hit(q.source, q.decode(entry.value))
+        if (told := asking.get()) is not None:
+            told()
         if q.key in self._inflight:  # the same question is on its way: share its answer (or its failure)
             try:
                 return Answer(await asyncio.shield(self._inflight[q.key]), False)
@@ -177,13 +186,15 @@ class Lookups:
             self._on_hit(source)
         return Answer(value, True)
 
-    async def verdict(self, item: str | dict[str, Any], sources: Sequence[str]) -> Result | None:
+    async def verdicts(self, items: Sequence[str | dict[str, Any]], sources: Sequence[str]) -> list[Result | None]:
+        """The verdict cached for each item (None: none), read at once."""
         if self._cache is None:
-            return None
-        entry = await self._cache.get(_verdict_key(item, sources))
-        if entry is None:
-            return None
-        return Result.model_validate({**entry.value, "input": item})
+            return [None] * len(items)
+        entries = await self._cache.get_many([_verdict_key(item, sources) for item in items])
+        return [
+            None if entry is None else Result.model_validate({**entry.value, "input": item})
+            for item, entry in zip(items, entries, strict=True)
+        ]
 
     async def keep_verdict(self, item: str | dict[str, Any], sources: Sequence[str], result: Result) -> None:
         """Cache a verdict reached with every source answering; one shaped by a failure is asked again next time."""

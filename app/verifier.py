@@ -131,9 +131,17 @@ class Verifier:
 
     async def cached(self, item: str | dict[str, Any], index: int) -> Result | None:
         """The verdict cached for the item (as reached with these sources), at `index`; None when there is none."""
-        if item and (cached := await self._lookups.verdict(item, list(self._sources))):
-            return cached.model_copy(update={"index": index})
-        return None
+        return (await self.cached_many([(index, item)]))[0]
+
+    async def cached_many(self, entries: Sequence[tuple[int, str | dict[str, Any]]]) -> list[Result | None]:
+        """`cached` for each (index, item), read at once."""
+        asked = [position for position, (_, item) in enumerate(entries) if item]
+        verdicts = await self._lookups.verdicts([entries[p][1] for p in asked], list(self._sources)) if asked else []
+        results: list[Result | None] = [None] * len(entries)
+        for position, verdict in zip(asked, verdicts, strict=True):
+            if verdict is not None:
+                results[position] = verdict.model_copy(update={"index": entries[position][0]})
+        return results
 
     async def _verify_uncached(self, ref: Reference, index: int, item: str | dict[str, Any]) -> Result:
         result = await self._decide(ref, index, item)

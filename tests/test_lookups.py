@@ -9,7 +9,7 @@ import pytest
 
 from app.cache import Cache, open_cache
 from app.errors import SourceUnavailable
-from app.lookups import VERSION, Answer, Lookups
+from app.lookups import VERSION, Answer, Lookups, asking
 from app.models import Record, Reference, Result, SourceReport, SourceStatus, Verdict
 from app.settings import Settings
 from app.verifier import Verifier
@@ -47,6 +47,20 @@ async def test_a_cached_record_is_not_asked_again(cache: Cache, settings: Settin
     assert await lookups.resolve("crossref", "doi", "10.1000/X", call) == Answer(RECORD, False)  # type: ignore[arg-type]
     assert await lookups.resolve("crossref", "doi", "10.1000/x", call) == Answer(RECORD, True)  # type: ignore[arg-type]
     assert call.calls == 1
+
+
+async def test_the_reference_is_told_when_it_first_waits_on_an_upstream_not_when_the_cache_answers(
+    cache: Cache, settings: Settings
+) -> None:
+    lookups, call, told = Lookups(cache, settings), Counting(RECORD), []
+    token = asking.set(lambda: told.append(call.calls))
+    try:
+        await lookups.resolve("crossref", "doi", "10.1000/x", call)  # type: ignore[arg-type]
+        assert told == [0]  # before the call
+        await lookups.resolve("crossref", "doi", "10.1000/x", call)  # type: ignore[arg-type]
+        assert told == [0]
+    finally:
+        asking.reset(token)
 
 
 async def test_a_negative_answer_is_cached_too(cache: Cache, settings: Settings) -> None:
@@ -165,9 +179,9 @@ async def test_a_verdict_reached_without_failures_is_reused(cache: Cache, settin
         sources=[SourceReport(name="crossref", status=SourceStatus.MATCH)],
     )
     await lookups.keep_verdict("x", ["crossref"], result)
-    cached = await lookups.verdict("x", ["crossref"])
+    cached = (await lookups.verdicts(["x"], ["crossref"]))[0]
     assert cached is not None and cached.verdict is Verdict.VERIFIED
-    assert await lookups.verdict("x", ["crossref", "openalex"]) is None  # other sources, other question
+    assert (await lookups.verdicts(["x"], ["crossref", "openalex"]))[0] is None  # other sources, other question
 
 
 async def test_a_verdict_shaped_by_a_failure_is_not_reused(cache: Cache, settings: Settings) -> None:
@@ -182,7 +196,7 @@ async def test_a_verdict_shaped_by_a_failure_is_not_reused(cache: Cache, setting
         sources=[SourceReport(name="crossref", status=SourceStatus.TIMEOUT)],
     )
     await lookups.keep_verdict("x", ["crossref"], result)
-    assert await lookups.verdict("x", ["crossref"]) is None
+    assert (await lookups.verdicts(["x"], ["crossref"]))[0] is None
 
 
 async def test_an_item_with_a_cached_verdict_is_answered_without_parsing_or_asking(

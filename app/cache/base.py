@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -48,6 +49,10 @@ class Cache(Protocol):
 
     async def get(self, key: str) -> CacheEntry | None:
         """The live entry for `key` (whose value may be `None`: a negative entry), or `None` on a miss."""
+        ...
+
+    async def get_many(self, keys: Sequence[str]) -> list[CacheEntry | None]:
+        """`get` for each key, in order, in one round trip where the backend allows."""
         ...
 
     async def set(self, key: str, value: Any, ttl: int) -> None:
@@ -99,13 +104,15 @@ class JsonCache(ABC):
 
     def __init__(self, failures: tuple[type[Exception], ...]) -> None:
         self._failures = failures
-        # A corrupt stored value is a miss too.
-        self._read_failures: tuple[type[Exception], ...] = (*failures, orjson.JSONDecodeError)
         self._hits = self._misses = self._errors = 0
 
     @abstractmethod
     async def _read(self, key: str) -> str | None:
         """The stored text for a live key, or None when absent or expired."""
+
+    async def _read_many(self, keys: Sequence[str]) -> list[str | None]:
+        """`_read` for each key, in order (a backend that can reads them at once)."""
+        return [await self._read(key) for key in keys]
 
     @abstractmethod
     async def _write(self, key: str, text: str, ttl: int) -> None: ...
@@ -119,8 +126,23 @@ class JsonCache(ABC):
     async def get(self, key: str) -> CacheEntry | None:
         try:
             text = await self._read(key)
+        except self._failures as exc:
+            self._failed("get", key, exc)
+            text = None
+        return self._entry(key, text)
+
+    async def get_many(self, keys: Sequence[str]) -> list[CacheEntry | None]:
+        try:
+            texts = await self._read_many(keys) if keys else []
+        except self._failures as exc:
+            self._failed("get", f"{keys[0]} and {len(keys) - 1} more", exc)
+            texts = [None] * len(keys)
+        return [self._entry(key, text) for key, text in zip(keys, texts, strict=True)]
+
+    def _entry(self, key: str, text: str | None) -> CacheEntry | None:
+        try:
             entry = None if text is None else CacheEntry(orjson.loads(text))
-        except self._read_failures as exc:
+        except orjson.JSONDecodeError as exc:  # a corrupt stored value is a miss too
             self._failed("get", key, exc)
             entry = None
         if entry is None:

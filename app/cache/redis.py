@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
@@ -182,6 +182,10 @@ class RedisCache(JsonCache):
         text = await self._client.get(self._prefix + key)
         # decode_responses=True makes it str; the stubs cannot know that.
         return text.decode() if isinstance(text, bytes) else text
+
+    async def _read_many(self, keys: Sequence[str]) -> list[str | None]:
+        texts = await self._client.mget([self._prefix + key for key in keys])
+        return [text.decode() if isinstance(text, bytes) else text for text in texts]
 
     async def _write(self, key: str, text: str, ttl: int) -> None:
         await self._client.set(self._prefix + key, text, ex=ttl)

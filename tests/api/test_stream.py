@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
+from typing import Any
 
 import httpx
 
 from app.batch import Backlog, as_decided, decide_all, decided_batches, parse_items
 from app.errors import InputError
+from app.lookups import asking
 from app.main import create_app
 from app.models import Result, Verdict
 from app.settings import Settings
@@ -48,7 +51,8 @@ async def test_an_unreadable_item_streams_an_unverified_line_naming_it(settings:
 
 
 class _Stub(Verifier):
-    """Decides reference i after `delays[i]` turns of the event loop, recording how many run at once."""
+    """Decides reference i after waiting `delays[i]` turns of the event loop for an upstream (a reference asks at
+    once, as one does whose answers are not in the cache), recording how many run at once."""
 
     def __init__(self, settings: Settings, delays: list[int]) -> None:
         super().__init__({}, settings)
@@ -60,6 +64,8 @@ class _Stub(Verifier):
     ) -> Result:
         self.active += 1
         self.peak = max(self.peak, self.active)
+        if (told := asking.get()) is not None:
+            told()
         try:
             for _ in range(self.delays[index]):
                 await asyncio.sleep(0)
@@ -112,10 +118,13 @@ async def test_a_reference_starts_only_while_the_upstreams_backlog_has_room(sett
 
 async def test_a_cached_verdict_comes_at_once_while_the_others_wait_for_room(settings: Settings) -> None:
     class Cached(_Stub):
-        async def cached(self, item: str | dict[str, object], index: int) -> Result | None:
-            if index != 2:
-                return None
-            return Result(index=2, input=item, reference={}, verdict=Verdict.VERIFIED, confidence=1.0, explanation="")
+        async def cached_many(self, entries: Sequence[tuple[int, str | dict[str, Any]]]) -> list[Result | None]:
+            return [
+                Result(index=2, input=item, reference={}, verdict=Verdict.VERIFIED, confidence=1.0, explanation="")
+                if index == 2
+                else None
+                for index, item in entries
+            ]
 
     stub = Cached(settings, delays=[1, 1, 1, 1])
     no_room = Backlog(lambda: 20.0, 10.0, sleep=lambda _: asyncio.sleep(0))
@@ -128,7 +137,7 @@ async def test_a_cached_verdict_comes_at_once_while_the_others_wait_for_room(set
 async def test_a_reference_reads_its_first_answer_before_the_rest_of_a_large_batch_has_started(
     settings: Settings,
 ) -> None:
-    """References start a few a turn: a job's first request is not held up behind the parsing of all the others."""
+    """References start one a turn: a job's first request is not held up behind the parsing of all the others."""
     events: list[tuple[str, int]] = []
 
     class Recording(_Stub):
@@ -141,10 +150,43 @@ async def test_a_reference_reads_its_first_answer_before_the_rest_of_a_large_bat
             return await super().verify_reference(ref, index=index, item=item)
 
     items = [f"10.1000/{i}" for i in range(20)]
-    stub = Recording(settings, delays=[50] * len(items))
+    stub = Recording(settings, delays=[200] * len(items))
     results = await decide_all(stub, parse_items(items), concurrency=len(items))
     assert len(results) == len(items) and stub.peak == len(items)
     assert events.index(("answered", 0)) < events.index(("started", 2))
+
+
+async def test_the_next_reference_starts_only_once_the_one_before_waits_on_an_upstream(settings: Settings) -> None:
+    """One reference at a time goes through its caches and parsing (its turn), however many may be in flight."""
+    events: list[str] = []
+
+    class Preparing(_Stub):
+        async def verify_reference(
+            self, ref: object, *, index: int = 0, item: str | dict[str, object] = "", look_in_cache: bool = True
+        ) -> Result:
+            events.append(f"start {index}")
+            for _ in range(3):  # round trips to the cache, each a turn of the event loop
+                await asyncio.sleep(0)
+            events.append(f"ask {index}")
+            return await super().verify_reference(ref, index=index, item=item)
+
+    stub = Preparing(settings, delays=[100] * 4)
+    results = await decide_all(stub, parse_items(ITEMS), concurrency=4)
+    assert len(results) == 4 and stub.peak == 4  # all four in flight at once
+    assert events[:4] == ["start 0", "ask 0", "start 1", "ask 1"]
+
+
+async def test_a_batch_reads_its_cached_verdicts_a_hundred_at_a_time(settings: Settings) -> None:
+    reads: list[int] = []
+
+    class Counting(_Stub):
+        async def cached_many(self, entries: Sequence[tuple[int, str | dict[str, Any]]]) -> list[Result | None]:
+            reads.append(len(entries))
+            return [None] * len(entries)
+
+    items = [f"10.1000/{i}" for i in range(250)]
+    results = await decide_all(Counting(settings, delays=[0] * 250), parse_items(items), concurrency=8)
+    assert len(results) == 250 and reads == [100, 100, 50]
 
 
 def test_parsing_keeps_the_problem_of_an_unreadable_item() -> None:
@@ -153,6 +195,20 @@ def test_parsing_keeps_the_problem_of_an_unreadable_item() -> None:
 
 
 async def test_batches_hold_every_result_decided_since_the_last_one_was_taken(settings: Settings) -> None:
-    stub = _Stub(settings, delays=[0, 0, 0, 5])
+    answered = asyncio.Event()
+
+    class Together(_Stub):
+        async def verify_reference(
+            self, ref: object, *, index: int = 0, item: str | dict[str, object] = "", look_in_cache: bool = True
+        ) -> Result:
+            if index < 3:  # 0, 1 and 2 wait for one upstream answer, which comes when 3 asks
+                if (told := asking.get()) is not None:
+                    told()
+                await answered.wait()
+            else:
+                answered.set()
+            return await super().verify_reference(ref, index=index, item=item)
+
+    stub = Together(settings, delays=[0, 0, 0, 5])
     batches = [[r.index for r in batch] async for batch in decided_batches(stub, parse_items(ITEMS), concurrency=4)]
     assert batches == [[0, 1, 2], [3]]

@@ -103,6 +103,13 @@ async def test_many_concurrent_tasks_each_read_their_own_write(cache: RedisCache
     assert entries == [CacheEntry({"i": i}) for i in range(200)]
 
 
+async def test_many_keys_are_read_in_order_each_a_hit_a_negative_entry_or_a_miss(cache: RedisCache) -> None:
+    await cache.set("a", {"x": 1}, ttl=60)
+    await cache.set("none", None, ttl=60)
+    entries = await cache.get_many(["none", "missing", "a"])
+    assert entries == [CacheEntry(None), None, CacheEntry({"x": 1})]
+
+
 async def test_unreachable_server_degrades_to_misses_counted_as_errors() -> None:
     with socket.socket() as probe:  # a free port: nothing listens on it
         probe.bind(("127.0.0.1", 0))
@@ -112,9 +119,10 @@ async def test_unreachable_server_degrades_to_misses_counted_as_errors() -> None
     try:
         await c.set("k", 1, ttl=60)
         assert await c.get("k") is None
+        assert await c.get_many(["k", "l"]) == [None, None]
     finally:
         await c.close()
-    assert c.stats() == CacheStats(hits=0, misses=1, errors=2)
+    assert c.stats() == CacheStats(hits=0, misses=3, errors=3)
 
 
 def test_server_fixture_skips_with_a_reason_when_redis_server_is_missing(

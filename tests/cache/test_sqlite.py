@@ -51,6 +51,30 @@ async def test_empty_list_is_a_hit(cache: SqliteCache) -> None:
     assert await cache.get("search:nothing") == CacheEntry([])
 
 
+async def test_many_keys_are_read_in_order_in_one_trip_each_a_hit_a_negative_entry_or_a_miss(
+    cache: SqliteCache, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await cache.set("old", 1, ttl=10)
+    await cache.set("none", None, ttl=60)
+    clock.now += 10
+    trips = 0
+    run = cache._db.run
+
+    async def counted(fn: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return await run(fn)
+
+    monkeypatch.setattr(cache._db, "run", counted)
+    writing = asyncio.ensure_future(cache.set("pending", 2, ttl=60))  # asked for, not yet committed
+    await asyncio.sleep(0)
+    keys = ["none", "old", "pending", *(f"k{i}" for i in range(1200))]  # more than one statement's parameters
+    entries = await cache.get_many(keys)
+    assert trips == 1 and entries[:4] == [CacheEntry(None), None, CacheEntry(2), None]
+    assert len(entries) == len(keys) and cache.stats() == CacheStats(hits=2, misses=len(keys) - 2)
+    await writing
+
+
 async def test_entry_expires_when_its_ttl_has_passed(cache: SqliteCache, clock: Clock) -> None:
     await cache.set("k", "v", ttl=100)
     clock.now += 99
