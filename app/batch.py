@@ -114,7 +114,6 @@ async def decided_batches(
     """As `as_decided`, but every result decided since the last batch was taken comes at once (at least one)."""
     decided: asyncio.Queue[Result | Exception] = asyncio.Queue()
     to_verify: asyncio.Queue[Task] = asyncio.Queue()
-    admission = asyncio.Lock()  # one worker at a time waits for room; the others queue behind it
     turns = _Turns()
 
     async def read() -> None:
@@ -139,10 +138,10 @@ async def decided_batches(
             decided.put_nowait(exc)
 
     async def verify(task: Task) -> Result:
-        if backlog is not None:
-            async with admission:
-                await backlog.room()
         async with turns.turn():
+            # In its turn, so the room it found is still there when it starts: no other reference starts meanwhile.
+            if backlog is not None:
+                await backlog.room()
             if isinstance(task.ref, Reference):
                 return await verifier.verify_reference(task.ref, index=task.index, item=task.item, look_in_cache=False)
             return await verifier.verify_item(task.item, index=task.index, look_in_cache=False)  # parsed here
@@ -179,7 +178,8 @@ async def decided_batches(
 
 class _Turns:
     """A batch's references start one at a time, each on a turn of the event loop of its own: its turn lasts
-    through parsing and the answer cache until it first waits on an upstream (`lookups.asking`) or is decided.
+    through the wait for the backlog's room, parsing and the answer cache until it first waits on an upstream
+    (`lookups.asking`) or is decided.
     The answers to the references before it are read between the turns, so a job's first requests leave at once
     instead of after every other reference in flight has been parsed; with Redis, each round trip of every
     reference's start would otherwise wait behind all the others' starts."""

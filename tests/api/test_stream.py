@@ -116,6 +116,29 @@ async def test_a_reference_starts_only_while_the_upstreams_backlog_has_room(sett
     assert sorted(results) == [0, 1, 2, 3]
 
 
+async def test_room_found_is_room_used_no_other_reference_starts_in_between(settings: Settings) -> None:
+    level = 0.0  # each reference started puts 10 s into the busiest upstream's queue
+
+    class Queueing(_Stub):
+        async def verify_reference(
+            self, ref: object, *, index: int = 0, item: str | dict[str, object] = "", look_in_cache: bool = True
+        ) -> Result:
+            nonlocal level
+            level += 10
+            return await super().verify_reference(ref, index=index, item=item)
+
+    stub = Queueing(settings, delays=[10_000] * 4)
+    backlog = Backlog(lambda: level, 5.0, sleep=lambda _: asyncio.sleep(0))
+    decided = as_decided(stub, parse_items(ITEMS), concurrency=4, backlog=backlog)
+    waiting = asyncio.ensure_future(anext(decided))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert stub.peak == 1 and level == 10
+    waiting.cancel()
+    await asyncio.gather(waiting, return_exceptions=True)
+    await decided.aclose()
+
+
 async def test_a_cached_verdict_comes_at_once_while_the_others_wait_for_room(settings: Settings) -> None:
     class Cached(_Stub):
         async def cached_many(self, entries: Sequence[tuple[int, str | dict[str, Any]]]) -> list[Result | None]:
