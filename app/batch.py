@@ -20,7 +20,7 @@ from typing import Any
 from app.cache import StoreUnavailable
 from app.errors import InputError
 from app.jobs import JobStatus, JobStore, UnknownJob
-from app.lookups import asking
+from app.lookups import started
 from app.models import Reference, Result
 from app.parsing import parse_item
 from app.verifier import Verifier
@@ -178,8 +178,8 @@ async def decided_batches(
 
 class _Turns:
     """A batch's references start one at a time, each on a turn of the event loop of its own: its turn lasts
-    through the wait for the backlog's room, parsing and the answer cache until it first waits on an upstream
-    (`lookups.asking`) or is decided.
+    through the wait for the backlog's room, parsing and the answer cache until it has started (`lookups.started`:
+    it first waits on an upstream, or it is decided).
     The answers to the references before it are read between the turns, so a job's first requests leave at once
     instead of after every other reference in flight has been parsed; with Redis, each round trip of every
     reference's start would otherwise wait behind all the others' starts."""
@@ -189,7 +189,7 @@ class _Turns:
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
-        """The block runs in a turn taken; the turn ends when the reference asks an upstream, or with the block."""
+        """The block runs in a turn taken; the turn ends when the reference has started, or with the block."""
         held = False
 
         def end() -> None:
@@ -198,14 +198,16 @@ class _Turns:
                 held = False
                 self._lock.release()
 
-        token = asking.set(end)
+        token = started.set(end)
         try:
+            free = not self._lock.locked()
             await self._lock.acquire()
             held = True
-            await asyncio.sleep(0)  # a turn of its own, even when no other reference was starting
+            if free:  # a turn of its own all the same (one that waited was woken on a later turn)
+                await asyncio.sleep(0)
             yield
         finally:
-            asking.reset(token)
+            started.reset(token)
             end()
 
 

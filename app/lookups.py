@@ -53,10 +53,10 @@ class Question(Generic[T]):
     decode: Callable[[Any], T]
 
 
-# Told each time a question of the reference decided in this context is not answered by the cache: from then on
-# the reference waits on an upstream (its own call, the same question in flight, another replica's claim), and
-# `app/batch.py` starts preparing the next.
-asking: ContextVar[Callable[[], None] | None] = ContextVar("asking", default=None)
+# Told when the reference decided in this context has started: a question of it was not answered by the cache (it
+# waits on an upstream from then on: its own call, the same question in flight, another replica's claim), or it
+# was decided (and waits for its verdict to be stored). `app/batch.py` then starts the next reference.
+started: ContextVar[Callable[[], None] | None] = ContextVar("started", default=None)
 
 
 def digest(value: Any) -> str:
@@ -121,7 +121,7 @@ class Lookups:
         replica: `_claim`), or from asking (as it came: records are frozen, so every asker may share them)."""
         if self._cache is not None and (entry := await self._cache.get(q.key)) is not None:
             return self._hit(q.source, q.decode(entry.value))
-        if (told := asking.get()) is not None:
+        if (told := started.get()) is not None:
             told()
         if q.key in self._inflight:  # the same question is on its way: share its answer (or its failure)
             try:
@@ -198,6 +198,8 @@ class Lookups:
 
     async def keep_verdict(self, item: str | dict[str, Any], sources: Sequence[str], result: Result) -> None:
         """Cache a verdict reached with every source answering; one shaped by a failure is asked again next time."""
+        if (told := started.get()) is not None:
+            told()
         failed = any(
             s.status not in (SourceStatus.MATCH, SourceStatus.NO_MATCH, SourceStatus.SKIPPED) for s in result.sources
         )

@@ -9,7 +9,7 @@ import pytest
 
 from app.cache import Cache, open_cache
 from app.errors import SourceUnavailable
-from app.lookups import VERSION, Answer, Lookups, asking
+from app.lookups import VERSION, Answer, Lookups, started
 from app.models import Record, Reference, Result, SourceReport, SourceStatus, Verdict
 from app.settings import Settings
 from app.verifier import Verifier
@@ -53,14 +53,14 @@ async def test_the_reference_is_told_when_it_first_waits_on_an_upstream_not_when
     cache: Cache, settings: Settings
 ) -> None:
     lookups, call, told = Lookups(cache, settings), Counting(RECORD), []
-    token = asking.set(lambda: told.append(call.calls))
+    token = started.set(lambda: told.append(call.calls))
     try:
         await lookups.resolve("crossref", "doi", "10.1000/x", call)  # type: ignore[arg-type]
         assert told == [0]  # before the call
         await lookups.resolve("crossref", "doi", "10.1000/x", call)  # type: ignore[arg-type]
         assert told == [0]
     finally:
-        asking.reset(token)
+        started.reset(token)
 
 
 async def test_a_negative_answer_is_cached_too(cache: Cache, settings: Settings) -> None:
@@ -182,6 +182,19 @@ async def test_a_verdict_reached_without_failures_is_reused(cache: Cache, settin
     cached = (await lookups.verdicts(["x"], ["crossref"]))[0]
     assert cached is not None and cached.verdict is Verdict.VERIFIED
     assert (await lookups.verdicts(["x"], ["crossref", "openalex"]))[0] is None  # other sources, other question
+
+
+async def test_a_reference_whose_verdict_is_being_stored_is_told_it_has_started(
+    cache: Cache, settings: Settings
+) -> None:
+    told: list[str] = []
+    token = started.set(lambda: told.append("started"))
+    try:
+        result = Result(index=0, input="x", reference={}, verdict=Verdict.VERIFIED, confidence=0.9, explanation="")
+        await Lookups(cache, settings).keep_verdict("x", ["crossref"], result)
+    finally:
+        started.reset(token)
+    assert told == ["started"]
 
 
 async def test_a_verdict_shaped_by_a_failure_is_not_reused(cache: Cache, settings: Settings) -> None:
