@@ -122,11 +122,12 @@ async def decided_batches(
         # the next is read.
         try:
             for start in range(0, len(tasks), VERDICTS_AT_ONCE):
-                chunk = tasks[start : start + VERDICTS_AT_ONCE]
-                readable = [task for task in chunk if not isinstance(task.ref, InputError)]
-                for task in chunk:
+                readable: list[Task] = []
+                for task in tasks[start : start + VERDICTS_AT_ONCE]:
                     if isinstance(task.ref, InputError):
                         decided.put_nowait(verifier.unreadable(task.ref, index=task.index, item=task.item))
+                    else:
+                        readable.append(task)
                 cached = await verifier.cached_many([(task.index, task.item) for task in readable])
                 for task, result in zip(readable, cached, strict=True):
                     if result is None:
