@@ -98,8 +98,8 @@ class Cache(Protocol):
 class JsonCache(ABC):
     """JSON encoding, hit/miss counting and error degradation shared by the backends.
 
-    A backend stores text: it implements `_read`, `_write`, `_delete` and `close`, and names the exceptions of
-    its driver in `failures`; those become misses and skipped writes here.
+    A backend stores text: it implements `_read`, `_read_many`, `_write`, `_delete` and `close`, and names the
+    exceptions of its driver in `failures`; those become misses and skipped writes here.
     """
 
     def __init__(self, failures: tuple[type[Exception], ...]) -> None:
@@ -110,9 +110,9 @@ class JsonCache(ABC):
     async def _read(self, key: str) -> str | None:
         """The stored text for a live key, or None when absent or expired."""
 
+    @abstractmethod
     async def _read_many(self, keys: Sequence[str]) -> list[str | None]:
-        """`_read` for each key, in order (a backend that can reads them at once)."""
-        return [await self._read(key) for key in keys]
+        """`_read` for each key, in order, at once."""
 
     @abstractmethod
     async def _write(self, key: str, text: str, ttl: int) -> None: ...

@@ -29,6 +29,19 @@ async def cache(tmp_path: Path, clock: Clock) -> AsyncIterator[SqliteCache]:
     await c.close()
 
 
+def _count_trips(cache: SqliteCache, monkeypatch: pytest.MonkeyPatch) -> list[None]:
+    """One item for each trip to the database from now on."""
+    trips: list[None] = []
+    run = cache._db.run
+
+    async def counted(fn: Any) -> Any:
+        trips.append(None)
+        return await run(fn)
+
+    monkeypatch.setattr(cache._db, "run", counted)
+    return trips
+
+
 async def test_unknown_key_is_a_miss(cache: SqliteCache) -> None:
     assert await cache.get("doi:10.1000/none") is None
 
@@ -57,20 +70,12 @@ async def test_many_keys_are_read_in_order_in_one_trip_each_a_hit_a_negative_ent
     await cache.set("old", 1, ttl=10)
     await cache.set("none", None, ttl=60)
     clock.now += 10
-    trips = 0
-    run = cache._db.run
-
-    async def counted(fn: Any) -> Any:
-        nonlocal trips
-        trips += 1
-        return await run(fn)
-
-    monkeypatch.setattr(cache._db, "run", counted)
+    trips = _count_trips(cache, monkeypatch)
     writing = asyncio.ensure_future(cache.set("pending", 2, ttl=60))  # asked for, not yet committed
     await asyncio.sleep(0)
     keys = ["none", "old", "pending", *(f"k{i}" for i in range(1200))]  # more than one statement's parameters
     entries = await cache.get_many(keys)
-    assert trips == 1 and entries[:4] == [CacheEntry(None), None, CacheEntry(2), None]
+    assert len(trips) == 1 and entries[:4] == [CacheEntry(None), None, CacheEntry(2), None]
     assert len(entries) == len(keys) and cache.stats() == CacheStats(hits=2, misses=len(keys) - 2)
     await writing
 
@@ -240,17 +245,9 @@ async def test_writes_asked_together_are_committed_in_one_transaction(
     cache: SqliteCache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await cache.set("old", 1, ttl=60)
-    trips = 0
-    run = cache._db.run
-
-    async def counted(fn: Any) -> Any:
-        nonlocal trips
-        trips += 1
-        return await run(fn)
-
-    monkeypatch.setattr(cache._db, "run", counted)
+    trips = _count_trips(cache, monkeypatch)
     await asyncio.gather(*(cache.set(f"k{i}", i, ttl=60) for i in range(10)))
-    assert trips == 1
+    assert len(trips) == 1
     assert [await cache.get(f"k{i}") for i in range(10)] == [CacheEntry(i) for i in range(10)]
 
 
