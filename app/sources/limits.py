@@ -70,6 +70,10 @@ OFFSET_WINDOW = 5.0
 WAITING_FOR = 0.6
 # Seconds a yielding request waits before asking again while another waits for a slot.
 YIELD_RECHECK = 0.02
+# Seconds after a request that does not yield took a slot during which a yielding one leaves the last free slot (of
+# three or more) to the next: a search whose window place frees while a DOI lookup holds the last slot waits for an
+# answer, and its window place, the scarce budget, goes unused meanwhile.
+ACTIVE_FOR = 1.0
 # Longest wait for a shared slot before asking again: a release wakes the waiters at once (`Wakeups`); this
 # bounds the wait when that word is lost.
 SLOT_RECHECK = 0.25
@@ -175,9 +179,11 @@ return 0
 )
 
 # Hold one of `limit` slots. KEYS = slots, waiting (ZSET holder -> until when it counts as waiting: requests that
-# do not yield). ARGV = now, holder, limit, lease, yields (1: leave free slots to the waiting), waiting (microseconds
-# a refused request that does not yield counts as waiting), recheck (microseconds a yielding request waits before
-# asking again). Answers 0 when held, else the microseconds (at least 1) to wait before asking again: until the
+# do not yield), active (until when requests that do not yield count as active). ARGV = now, holder, limit, lease,
+# yields (1: leave free slots to the waiting, and the last free one of three or more while others are active), waiting
+# (microseconds a refused request that does not yield counts as waiting), recheck (microseconds a yielding request
+# waits before asking again), active (microseconds a slot taken by a request that does not yield makes them
+# active). Answers 0 when held, else the microseconds (at least 1) to wait before asking again: until the
 # earliest lease ends (exact for a slot released with a grace, an upper bound otherwise), or `recheck`.
 _ACQUIRE = (
     _NOW
@@ -188,7 +194,12 @@ local yields = tonumber(ARGV[5]) > 0
 if yields and redis.call('ZCARD', KEYS[2]) > 0 then
   return ARGV[7]
 end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+local held = redis.call('ZCARD', KEYS[1])
+local limit = tonumber(ARGV[3])
+if yields and limit > 2 and held + 1 == limit and tonumber(redis.call('GET', KEYS[3]) or '0') > now then
+  return ARGV[7]
+end
+if held >= limit then
   if not yields then
     redis.call('ZADD', KEYS[2], string.format('%.0f', now + tonumber(ARGV[6])), ARGV[2])
     redis.call('PEXPIRE', KEYS[2], math.floor(tonumber(ARGV[6]) / 1000) + 1000)
@@ -199,6 +210,10 @@ end
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[4])), ARGV[2])
 redis.call('PEXPIRE', KEYS[1], math.floor(tonumber(ARGV[4]) / 1000) + 1000)
+if not yields then
+  local active = tonumber(ARGV[8])
+  redis.call('SET', KEYS[3], string.format('%.0f', now + active), 'PX', math.floor(active / 1000) + 1000)
+end
 return 0
 """
 )
@@ -333,8 +348,9 @@ class SharedLimits:
     async def acquire(self, key: str, holder: str, limit: int, *, yields: bool = False) -> float:
         """Hold one of `limit` slots at `key` as `holder` (for at most the lease): 0 when it is held now, else the
         seconds to wait before asking again (until the earliest lease ends: exact for a slot given back with a
-        grace). A request that `yields` takes no slot while one that does not waits for one; one that does not
-        yield, refused, counts as waiting for `WAITING_FOR` seconds."""
+        grace). A request that `yields` takes no slot while one that does not waits for one, nor the last free one
+        of three or more within `ACTIVE_FOR` seconds of one that does not taking a slot; one that does not yield,
+        refused, counts as waiting for `WAITING_FOR` seconds."""
         args: list[str | int] = [
             self._now(),
             holder,
@@ -343,8 +359,9 @@ class SharedLimits:
             int(yields),
             round(WAITING_FOR * 1e6),
             round(YIELD_RECHECK * 1e6),
+            round(ACTIVE_FOR * 1e6),
         ]
-        return int(await self._acquire(keys=[key, f"{key}:waiting"], args=args)) / 1e6
+        return int(await self._acquire(keys=[key, f"{key}:waiting", f"{key}:active"], args=args)) / 1e6
 
     async def hold(self, key: str, holder: str, limit: int, *, yields: bool = False) -> None:
         """Hold one of `limit` slots at `key` as `holder` (yielding as `acquire` does), waiting while all are held:

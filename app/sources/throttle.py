@@ -149,9 +149,9 @@ class Throttle:
     with `SharedLimits`, they live in Redis and every replica draws from them (a Redis failure falls back to
     this process's own, logged). Throttles given one `pool` count their requests in flight together. When the
     upstream `counted` its requests in flight, a shared slot is released with `RELEASE_GRACE`. A throttle that
-    `yields` takes no free shared slot while a request of one that does not waits for one (Crossref's DOI
-    lookups leave the slots to its searches, whose window is the scarce one). `clock` and `sleep` are for
-    tests.
+    `yields` takes no free shared slot while a request of one that does not waits for one, nor the last free one
+    while such requests are active (Crossref's DOI lookups leave the slots to its searches, whose window is the
+    scarce one). `clock` and `sleep` are for tests.
     """
 
     def __init__(

@@ -15,7 +15,15 @@ from app.cache.redis import connect
 from app.settings import Settings
 from app.sources import build_sources
 from app.sources.base import Policy, Throttle
-from app.sources.limits import LEARN_STEP, OFFSET_WINDOW, RELEASE_GRACE, Limits, Offsets, SharedLimits
+from app.sources.limits import (
+    ACTIVE_FOR,
+    LEARN_STEP,
+    OFFSET_WINDOW,
+    RELEASE_GRACE,
+    Limits,
+    Offsets,
+    SharedLimits,
+)
 from app.sources.throttle import Window
 from tests.cache import Clock, flush, redis_server
 
@@ -333,6 +341,30 @@ async def test_a_request_that_yields_leaves_a_free_slot_to_one_waiting_for_it(
     assert await b.acquire(key, "search-2", 1) == 0
     await b.release(key, "search-2")
     assert await a.acquire(key, "lookup", 1, yields=True) == 0  # nobody waits any more
+
+
+async def test_a_request_that_yields_leaves_the_last_free_slot_while_others_are_active(
+    replicas: tuple[SharedLimits, SharedLimits], clock: Clock
+) -> None:
+    """A DOI lookup that took Crossref's last free slot just before a search's window place freed would make the
+    search wait for an answer; once no search has taken a slot for `ACTIVE_FOR`, lookups use every slot."""
+    a, b = replicas
+    key = a.slots_key("crossref")
+    assert await b.acquire(key, "lookup-1", 3, yields=True) == 0  # no search lately: any free slot
+    assert await a.acquire(key, "search-1", 3) == 0
+    assert await b.acquire(key, "lookup-2", 3, yields=True) > 0  # the last free one: left to the searches
+    clock.now += ACTIVE_FOR
+    assert await b.acquire(key, "lookup-2", 3, yields=True) == 0
+
+
+async def test_a_request_that_yields_may_take_the_last_of_two_slots(
+    replicas: tuple[SharedLimits, SharedLimits],
+) -> None:
+    """Leaving the last slot of two would leave a lookup only the moments no search is in flight."""
+    a, b = replicas
+    key = a.slots_key("crossref")
+    assert await a.acquire(key, "search-1", 2) == 0
+    assert await b.acquire(key, "lookup-1", 2, yields=True) == 0
 
 
 async def test_a_slot_released_with_a_grace_frees_for_others_only_after_it(
