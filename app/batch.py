@@ -73,12 +73,9 @@ class Backlog:
     poll: float = 0.05
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
-    def has_room(self) -> bool:
-        return self.seconds() <= self.limit
-
     async def room(self) -> None:
         """Return once the backlog is at most the limit."""
-        while not self.has_room():
+        while self.seconds() > self.limit:
             await self.sleep(self.poll)
 
 

@@ -59,6 +59,12 @@ class Question(Generic[T]):
 started: ContextVar[Callable[[], None] | None] = ContextVar("started", default=None)
 
 
+def tell_started() -> None:
+    """Tell whoever set `started` in this context that its reference has started."""
+    if (told := started.get()) is not None:
+        told()
+
+
 def digest(value: Any) -> str:
     return hashlib.sha256(orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
 
@@ -121,8 +127,7 @@ class Lookups:
         replica: `_claim`), or from asking (as it came: records are frozen, so every asker may share them)."""
         if self._cache is not None and (entry := await self._cache.get(q.key)) is not None:
             return self._hit(q.source, q.decode(entry.value))
-        if (told := started.get()) is not None:
-            told()
+        tell_started()
         if q.key in self._inflight:  # the same question is on its way: share its answer (or its failure)
             try:
                 return Answer(await asyncio.shield(self._inflight[q.key]), False)
@@ -198,8 +203,7 @@ class Lookups:
 
     async def keep_verdict(self, item: str | dict[str, Any], sources: Sequence[str], result: Result) -> None:
         """Cache a verdict reached with every source answering; one shaped by a failure is asked again next time."""
-        if (told := started.get()) is not None:
-            told()
+        tell_started()
         failed = any(
             s.status not in (SourceStatus.MATCH, SourceStatus.NO_MATCH, SourceStatus.SKIPPED) for s in result.sources
         )

@@ -11,7 +11,7 @@ import httpx
 
 from app.batch import Backlog, as_decided, decide_all, decided_batches, parse_items
 from app.errors import InputError
-from app.lookups import started
+from app.lookups import tell_started
 from app.main import create_app
 from app.models import Result, Verdict
 from app.settings import Settings
@@ -64,8 +64,7 @@ class _Stub(Verifier):
     ) -> Result:
         self.active += 1
         self.peak = max(self.peak, self.active)
-        if (told := started.get()) is not None:
-            told()
+        tell_started()
         try:
             for _ in range(self.delays[index]):
                 await asyncio.sleep(0)
@@ -225,8 +224,7 @@ async def test_batches_hold_every_result_decided_since_the_last_one_was_taken(se
             self, ref: object, *, index: int = 0, item: str | dict[str, object] = "", look_in_cache: bool = True
         ) -> Result:
             if index < 3:  # 0, 1 and 2 wait for one upstream answer, which comes when 3 asks
-                if (told := started.get()) is not None:
-                    told()
+                tell_started()
                 await answered.wait()
             else:
                 answered.set()
